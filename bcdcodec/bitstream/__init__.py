@@ -1,0 +1,5 @@
+"""The .bcd container: header, packets with CRC32, end marker (see bitstreams/SPEC.md)."""
+
+from .format import FIT_POLICIES, ParsedStream, SequenceHeader, read_stream, write_stream
+
+__all__ = ["FIT_POLICIES", "ParsedStream", "SequenceHeader", "read_stream", "write_stream"]

@@ -1,0 +1,175 @@
+"""Writing and parsing .bcd v1 streams. The byte layout is specified in bitstreams/SPEC.md.
+
+Every count and length is checked against its bound before it is used, so a hostile or damaged
+file gets a typed :class:`~bcdcodec.errors.StreamError`, never a crash or a huge allocation.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from ..diffusion import MAX_STEPS, SAMPLERS, SamplerSettings
+from ..errors import (
+    CorruptPacketError,
+    InvalidHeaderError,
+    NotABcdError,
+    TruncatedStreamError,
+    UnsupportedVersionError,
+)
+from .varint import Reader, encode_varint
+
+MAGIC = b"BCD"
+VERSION_MAJOR = 1
+VERSION_MINOR = 0
+FIT_POLICIES = ("stretch", "crop", "pad")  # index = 2-bit code in the flags byte
+HASH_PREFIX_BYTES = 2
+MAX_SIDE = 16384
+MAX_FRAMES = 1 << 24
+MAX_CLIP_LEN = 256
+MAX_PACKET_BYTES = 1 << 20
+MAX_FPS_TERM = 1 << 20
+
+
+@dataclass(frozen=True)
+class SequenceHeader:
+    """Everything a decoder needs besides the model weights."""
+
+    model_id: int
+    weights_hash: bytes           # first HASH_PREFIX_BYTES of the weights' sha256
+    source_width: int
+    source_height: int
+    fps: Fraction
+    frame_count: int
+    clip_len: int
+    model_size: int               # square model resolution in pixels
+    operating_point: int          # motion rate target of the model, bits per frame
+    sampler: SamplerSettings = field(default_factory=SamplerSettings)
+    fit: str = "stretch"
+    version: tuple[int, int] = (VERSION_MAJOR, VERSION_MINOR)
+
+    @property
+    def clip_count(self) -> int:
+        return -(-self.frame_count // self.clip_len)
+
+    def frames_in_clip(self, index: int) -> int:
+        return min(self.clip_len, self.frame_count - index * self.clip_len)
+
+    def to_bytes(self) -> bytes:
+        if len(self.weights_hash) != HASH_PREFIX_BYTES:
+            raise ValueError("weights_hash must be a 2-byte prefix")
+        flags = FIT_POLICIES.index(self.fit)
+        sampler = (SAMPLERS.index(self.sampler.kind) << 7) | (self.sampler.steps - 1)
+        return b"".join([
+            MAGIC,
+            bytes([(VERSION_MAJOR << 4) | VERSION_MINOR]),
+            encode_varint(self.model_id),
+            self.weights_hash,
+            bytes([flags]),
+            encode_varint(self.source_width),
+            encode_varint(self.source_height),
+            encode_varint(self.fps.numerator),
+            encode_varint(self.fps.denominator),
+            encode_varint(self.frame_count),
+            encode_varint(self.clip_len),
+            encode_varint(self.model_size),
+            encode_varint(self.operating_point),
+            bytes([sampler]),
+            encode_varint(self.sampler.seed),
+        ])
+
+
+def _read_header(r: Reader) -> SequenceHeader:
+    if r.remaining < len(MAGIC) or r.data[:len(MAGIC)] != MAGIC:
+        raise NotABcdError("not a .bcd stream (bad magic bytes)")
+    r.take(len(MAGIC), "magic")
+    version = r.u8("version")
+    major, minor = version >> 4, version & 0x0F
+    if major != VERSION_MAJOR or minor > VERSION_MINOR:
+        raise UnsupportedVersionError(
+            f"stream version {major}.{minor} is not supported (this decoder reads {VERSION_MAJOR}.0-{VERSION_MAJOR}.{VERSION_MINOR})"
+        )
+    model_id = r.varint("model id", 0, 2**16 - 1)
+    weights_hash = r.take(HASH_PREFIX_BYTES, "weights hash")
+    flags = r.u8("flags")
+    if flags & 0b11 >= len(FIT_POLICIES) or flags >> 2:
+        raise InvalidHeaderError(f"flags byte 0x{flags:02x} has reserved bits set")
+    width = r.varint("source width", 1, MAX_SIDE)
+    height = r.varint("source height", 1, MAX_SIDE)
+    fps_num = r.varint("fps numerator", 1, MAX_FPS_TERM)
+    fps_den = r.varint("fps denominator", 1, MAX_FPS_TERM)
+    fps = Fraction(fps_num, fps_den)
+    if fps > 1000 or fps.numerator != fps_num:
+        raise InvalidHeaderError(f"frame rate {fps_num}/{fps_den} is out of range or not in lowest terms")
+    frame_count = r.varint("frame count", 1, MAX_FRAMES)
+    clip_len = r.varint("clip length", 1, MAX_CLIP_LEN)
+    model_size = r.varint("model resolution", 8, 4096)
+    operating_point = r.varint("operating point", 0, 2**16 - 1)
+    sampler_byte = r.u8("sampler")
+    if sampler_byte & 0x40:
+        raise InvalidHeaderError("sampler byte has its reserved bit set")
+    seed = r.varint("seed", 0, 2**32 - 1)
+    sampler = SamplerSettings(kind=SAMPLERS[sampler_byte >> 7], steps=(sampler_byte & 0x3F) + 1, seed=seed)
+    assert sampler.steps <= MAX_STEPS
+    return SequenceHeader(
+        model_id=model_id, weights_hash=weights_hash, source_width=width, source_height=height, fps=fps,
+        frame_count=frame_count, clip_len=clip_len, model_size=model_size, operating_point=operating_point,
+        sampler=sampler, fit=FIT_POLICIES[flags & 0b11], version=(major, minor),
+    )
+
+
+@dataclass
+class ParsedStream:
+    header: SequenceHeader
+    header_size: int              # bytes of the sequence header
+    packets: list[bytes]          # clip payloads, in order, each CRC-checked
+    packet_overhead: int          # bytes of packet lengths + CRCs + end marker
+
+
+def _crc(header_bytes: bytes, length_bytes: bytes, payload: bytes) -> bytes:
+    return zlib.crc32(payload, zlib.crc32(length_bytes, zlib.crc32(header_bytes))).to_bytes(4, "little")
+
+
+def write_stream(header: SequenceHeader, payloads: list[bytes]) -> bytes:
+    """Serialise a whole stream. ``payloads`` holds one entropy-coded clip per packet."""
+    if len(payloads) != header.clip_count:
+        raise ValueError(f"{len(payloads)} packets for {header.clip_count} clips")
+    head = header.to_bytes()
+    parts = [head]
+    for payload in payloads:
+        if not 1 <= len(payload) <= MAX_PACKET_BYTES:
+            raise ValueError(f"packet of {len(payload)} bytes is outside [1, {MAX_PACKET_BYTES}]")
+        length = encode_varint(len(payload))
+        parts += [length, payload, _crc(head, length, payload)]
+    parts.append(b"\x00")  # end marker: a zero packet length
+    return b"".join(parts)
+
+
+def read_stream(data: bytes) -> ParsedStream:
+    """Parse and verify a whole stream; raises a :class:`StreamError` subclass on any defect."""
+    r = Reader(bytes(data))
+    header = _read_header(r)
+    header_size = r.pos
+    head = r.data[:header_size]
+    packets = []
+    for index in range(header.clip_count):
+        start = r.pos
+        length = r.varint(f"length of packet {index}", 0, MAX_PACKET_BYTES)
+        if length == 0:
+            raise TruncatedStreamError(f"end marker after {index} of {header.clip_count} packets")
+        if length + 4 > r.remaining:
+            raise TruncatedStreamError(f"stream ends inside packet {index} of {header.clip_count}")
+        length_bytes = r.data[start:r.pos]
+        payload = r.take(length, f"packet {index}")
+        if r.take(4, f"CRC of packet {index}") != _crc(head, length_bytes, payload):
+            raise CorruptPacketError(f"packet {index} of {header.clip_count} fails its CRC32 check (header or packet damaged)")
+        packets.append(payload)
+    if r.remaining == 0:
+        raise TruncatedStreamError("stream ends before its end marker")
+    if r.u8("end marker") != 0:
+        raise CorruptPacketError(f"expected the end marker after {header.clip_count} packets")
+    if r.remaining:
+        raise CorruptPacketError(f"{r.remaining} bytes of unexpected data after the end marker")
+    overhead = len(r.data) - header_size - sum(len(p) for p in packets)
+    return ParsedStream(header, header_size, packets, overhead)

@@ -1,0 +1,68 @@
+"""Checkpoint files: a plain dict of config values and tensors, loaded with ``weights_only=True``."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import torch
+
+from .config import ModelConfig
+from .errors import ModelLoadError
+from .models.bcd import BCDModel
+
+FORMAT = "bcdcodec-checkpoint"
+FORMAT_VERSION = 1
+
+
+def weights_digest(model: BCDModel) -> bytes:
+    """sha256 over the model's tensors (names, dtypes, shapes and little-endian bytes, sorted by
+    name). The stream stores a prefix of it so that other weights refuse to decode."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        t = tensor.detach().cpu().contiguous()
+        digest.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+        digest.update(t.numpy().astype(t.numpy().dtype.newbyteorder("<"), copy=False).tobytes())
+    return digest.digest()
+
+
+def save_checkpoint(model: BCDModel, path: str | os.PathLike, extra: dict | None = None) -> None:
+    """Write ``model`` (config + weights + optional plain-data ``extra``) atomically to ``path``."""
+    path = Path(path)
+    payload = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "config": model.cfg.to_dict(),
+        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "extra": extra or {},
+    }
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        torch.save(payload, tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def load_checkpoint(path: str | os.PathLike) -> tuple[BCDModel, dict]:
+    """Load a checkpoint written by :func:`save_checkpoint`. Returns ``(model in eval mode, extra)``."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelLoadError(f"checkpoint not found: {path}")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise ModelLoadError(f"{path} is not a readable checkpoint ({type(exc).__name__})") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ModelLoadError(f"{path} is not a bcdcodec checkpoint")
+    if payload.get("format_version") != FORMAT_VERSION:
+        raise ModelLoadError(f"{path} has checkpoint format {payload.get('format_version')}, expected {FORMAT_VERSION}")
+    cfg = ModelConfig.from_dict(payload.get("config", {}))
+    model = BCDModel(cfg)
+    try:
+        model.load_state_dict(payload["state_dict"], strict=True)
+    except (KeyError, RuntimeError) as exc:
+        raise ModelLoadError(f"{path}: weights do not match its config ({str(exc).splitlines()[0]})") from None
+    model.eval()
+    return model, payload.get("extra", {})

@@ -1,0 +1,84 @@
+"""Bit-exact coding of one clip's symbols with constriction's ANS coder and frozen integer tables.
+
+Order in the stream (decode order): the content symbols channel by channel (K symbols each),
+then the motion symbols group by group (T symbols each), all in one ANS stream. The coder's
+32-bit words are stored little-endian with up to 3 trailing zero bytes trimmed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import constriction
+import numpy as np
+
+from ..errors import CorruptPacketError
+from .tables import CodingTables
+
+
+@dataclass
+class ClipSymbols:
+    """The discrete representation of one clip.
+
+    ``content``: ``[K, Cc]`` int32, each column in ``[0, R)``; ``motion``: ``[T, N]`` int32 in ``[0, S)``.
+    """
+
+    content: np.ndarray
+    motion: np.ndarray
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, ClipSymbols)
+            and np.array_equal(self.content, other.content)
+            and np.array_equal(self.motion, other.motion)
+        )
+
+
+def _model(freq_row: np.ndarray):
+    # Integers are exact in float64, so every machine builds the identical quantized model.
+    return constriction.stream.model.Categorical(freq_row.astype(np.float64), perfect=False)
+
+
+def encode_clip(symbols: ClipSymbols, tables: CodingTables) -> bytes:
+    """Entropy-code one clip. Raises ``ValueError`` if a symbol lies outside its table."""
+    content = np.ascontiguousarray(symbols.content, dtype=np.int32)
+    motion = np.ascontiguousarray(symbols.motion, dtype=np.int32)
+    if content.shape[1] != tables.content.shape[0] or motion.shape[1] != tables.motion.shape[0]:
+        raise ValueError("symbol arrays do not match the coding tables")
+    if (content < 0).any() or (content >= tables.content.shape[1]).any():
+        raise ValueError("content symbol outside its table")
+    if (motion < 0).any() or (motion >= tables.motion.shape[1]).any():
+        raise ValueError("motion symbol outside its table")
+    coder = constriction.stream.stack.AnsCoder()
+    for group in reversed(range(motion.shape[1])):
+        coder.encode_reverse(np.ascontiguousarray(motion[:, group]), _model(tables.motion[group]))
+    for channel in reversed(range(content.shape[1])):
+        coder.encode_reverse(np.ascontiguousarray(content[:, channel]), _model(tables.content[channel]))
+    data = coder.get_compressed().astype("<u4").tobytes()
+    end = len(data)
+    while end > len(data) - 3 and end > 0 and data[end - 1] == 0:
+        end -= 1
+    return data[:end]
+
+
+def decode_clip(payload: bytes, tables: CodingTables, num_queries: int, num_frames: int) -> ClipSymbols:
+    """Inverse of :func:`encode_clip`; raises :class:`CorruptPacketError` if the payload does not
+    decode to exactly ``num_queries`` content rows and ``num_frames`` motion rows."""
+    padded = payload + b"\x00" * (-len(payload) % 4)
+    words = np.frombuffer(padded, dtype="<u4").astype(np.uint32)
+    try:
+        coder = constriction.stream.stack.AnsCoder(words)
+        content = np.stack(
+            [coder.decode(_model(tables.content[c]), num_queries) for c in range(tables.content.shape[0])], axis=1
+        )
+        motion = np.stack(
+            [coder.decode(_model(tables.motion[g]), num_frames) for g in range(tables.motion.shape[0])], axis=1
+        )
+        leftover = not coder.is_empty()
+    except BaseException as exc:  # constriction raises plain exceptions (or panics) on bad data
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        raise CorruptPacketError(f"clip payload does not decode: {exc}") from None
+    if leftover:
+        raise CorruptPacketError("clip payload has data left after its last symbol")
+    return ClipSymbols(content.astype(np.int32), motion.astype(np.int32))

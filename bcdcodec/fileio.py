@@ -1,0 +1,51 @@
+"""Atomic output: write to a temporary name beside the target, rename when complete."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+from .errors import InvalidArgumentError
+
+
+def check_writable(path: Path, force: bool) -> None:
+    """Refuse to overwrite an existing output unless ``force``."""
+    if path.exists() and not force:
+        raise InvalidArgumentError(f"{path} exists (use -f to overwrite)")
+    if not path.parent.exists():
+        raise InvalidArgumentError(f"output folder {path.parent} does not exist")
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, force: bool = False, is_dir: bool = False) -> Iterator[Path]:
+    """Yield a temporary path in the target's folder; on success it replaces ``path``, on any
+    error it is removed, so no partial output is ever left behind."""
+    path = Path(path)
+    check_writable(path, force)
+    if is_dir:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    else:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
+        os.close(fd)
+        tmp = Path(name)
+    try:
+        yield tmp
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() and is_dir:
+            path.unlink()
+        os.replace(tmp, path)
+    finally:
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        elif tmp.exists():
+            tmp.unlink()
+
+
+def write_bytes_atomic(path: str | os.PathLike, data: bytes, force: bool = False) -> None:
+    with atomic_path(path, force) as tmp:
+        tmp.write_bytes(data)

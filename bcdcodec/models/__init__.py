@@ -1,0 +1,1 @@
+"""Neural parts of the codec: encoder, quantizers, denoiser, and the model that ties them."""

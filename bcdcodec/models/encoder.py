@@ -1,0 +1,45 @@
+"""Transformer encoder: a clip in, one content latent and one motion vector per frame out."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+from ..config import ModelConfig
+from .layers import EncoderBlock, RelativePositionBias, patchify
+
+
+class MotionContentEncoder(nn.Module):
+    """T5-style encoder with K learnable content queries prepended to one token per frame.
+
+    ``forward(frames [B, T, 3, S, S] in [-1, 1])`` returns
+    ``content [B, K, Cc]`` (unquantized) and ``motion [B, T, N*g]`` (before the group VQ).
+    """
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        patch_dim = 3 * cfg.patch_size**2
+        self.patch_embed = nn.Linear(patch_dim, cfg.patch_embed_dim)
+        self.frame_embed = nn.Sequential(
+            nn.LayerNorm(cfg.patches_per_frame * cfg.patch_embed_dim),
+            nn.Linear(cfg.patches_per_frame * cfg.patch_embed_dim, cfg.enc_dim),
+        )
+        self.content_queries = nn.Parameter(torch.randn(cfg.content_queries, cfg.enc_dim) * 0.02)
+        self.position_bias = RelativePositionBias(cfg.enc_heads)
+        self.blocks = nn.ModuleList(EncoderBlock(cfg.enc_dim, cfg.enc_heads) for _ in range(cfg.enc_layers))
+        self.norm = nn.LayerNorm(cfg.enc_dim)
+        self.content_head = nn.Linear(cfg.enc_dim, cfg.content_channels)
+        self.motion_head = nn.Linear(cfg.enc_dim, cfg.motion_dim)
+
+    def forward(self, frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        b, t = frames.shape[:2]
+        k = self.cfg.content_queries
+        patches = self.patch_embed(patchify(frames.flatten(0, 1), self.cfg.patch_size))
+        frame_tokens = self.frame_embed(patches.flatten(1)).view(b, t, -1)
+        x = torch.cat([self.content_queries.expand(b, -1, -1), frame_tokens], dim=1)
+        bias = self.position_bias(k + t)
+        for block in self.blocks:
+            x = block(x, bias)
+        x = self.norm(x)
+        return self.content_head(x[:, :k]), self.motion_head(x[:, k:])

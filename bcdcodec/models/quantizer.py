@@ -1,0 +1,69 @@
+"""Group vector quantizer for motion, with the entropy estimate that drives bitrate control."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from ..config import ModelConfig
+
+
+@dataclass
+class GroupVQOutput:
+    quantized: torch.Tensor   # [B, T, N*g] float: codebook vectors (straight-through in training)
+    indices: torch.Tensor     # [B, T, N] int64 in [0, codebook_size)
+    entropy_bits: torch.Tensor  # scalar: entropy of the batch-mean code distribution, bits/frame
+    rate_loss: torch.Tensor   # scalar: weight * (entropy - target)^2
+
+
+class GroupVQ(nn.Module):
+    """N groups, each with its own codebook of S vectors of size g.
+
+    Logits are ``-alpha * ||m_g - e||^2``. Training draws a hard straight-through Gumbel-softmax
+    sample at temperature ``tau``; evaluation takes the argmax. ``code_usage`` keeps an
+    exponential moving average of code frequencies, from which the integer coding tables are
+    exported.
+    """
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.codebook = nn.Parameter(torch.randn(cfg.motion_groups, cfg.codebook_size, cfg.group_dim))
+        self.register_buffer("code_usage", torch.full((cfg.motion_groups, cfg.codebook_size), 1.0 / cfg.codebook_size))
+        self.usage_momentum = 0.99
+
+    def logits(self, motion: torch.Tensor) -> torch.Tensor:
+        """``[B, T, N*g]`` -> ``[B, T, N, S]``."""
+        b, t, _ = motion.shape
+        m = motion.view(b, t, self.cfg.motion_groups, 1, self.cfg.group_dim)
+        return -self.cfg.vq_alpha * (m - self.codebook).pow(2).sum(-1)
+
+    def dequantize(self, indices: torch.Tensor) -> torch.Tensor:
+        """``[B, T, N]`` int -> ``[B, T, N*g]`` codebook vectors."""
+        groups = torch.arange(self.cfg.motion_groups, device=indices.device)
+        return self.codebook[groups, indices].flatten(-2)
+
+    def forward(self, motion: torch.Tensor, tau: float = 1.0, generator: torch.Generator | None = None) -> GroupVQOutput:
+        logits = self.logits(motion)
+        probs = logits.softmax(-1)
+        mean_probs = probs.flatten(0, 1).mean(0)  # [N, S]
+        entropy = -(mean_probs * torch.log2(mean_probs.clamp_min(1e-12))).sum()
+        rate_loss = self.cfg.rate_loss_weight * (entropy - self.cfg.motion_bits_target) ** 2
+        if self.training:
+            uniform = torch.rand(logits.shape, generator=generator, device=logits.device)
+            gumbel = -torch.log(-torch.log(uniform.clamp(1e-9, 1 - 1e-9)))
+            soft = F.softmax((logits + gumbel) / tau, dim=-1)
+            indices = soft.argmax(-1)
+            hard = F.one_hot(indices, self.cfg.codebook_size).to(soft.dtype)
+            weights = hard - soft.detach() + soft
+            quantized = torch.einsum("btns,nsg->btng", weights, self.codebook).flatten(-2)
+            with torch.no_grad():
+                batch_usage = hard.flatten(0, 1).mean(0)
+                self.code_usage.mul_(self.usage_momentum).add_(batch_usage, alpha=1 - self.usage_momentum)
+        else:
+            indices = logits.argmax(-1)
+            quantized = self.dequantize(indices)
+        return GroupVQOutput(quantized, indices, entropy, rate_loss)

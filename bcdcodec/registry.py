@@ -1,0 +1,59 @@
+"""Registry of bundled models: name -> stable stream id, file and sha256.
+
+Stream ids are never reused: a retrained model gets a new id. Id 0 means a private checkpoint
+(decode it with ``--checkpoint``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ModelLoadError
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    name: str
+    model_id: int
+    filename: str
+    sha256: str
+    description: str
+
+    @property
+    def path(self) -> Path:
+        return WEIGHTS_DIR / self.filename
+
+
+# Filled as trained weights are bundled (each with the command and log that made it).
+REGISTRY: tuple[RegisteredModel, ...] = ()
+
+DEFAULT_MODEL = "sprites-64"
+
+
+def find(name: str) -> RegisteredModel:
+    for entry in REGISTRY:
+        if entry.name == name:
+            return entry
+    known = ", ".join(e.name for e in REGISTRY) or "none bundled yet"
+    raise ModelLoadError(f"unknown model {name!r} (bundled: {known}); pass a checkpoint path instead")
+
+
+def find_by_id(model_id: int) -> RegisteredModel:
+    for entry in REGISTRY:
+        if entry.model_id == model_id:
+            return entry
+    raise ModelLoadError(f"stream was made with model id {model_id}, which is not bundled; pass --checkpoint")
+
+
+def verified_path(entry: RegisteredModel) -> Path:
+    """The weights file of ``entry``, after checking its sha256."""
+    if not entry.path.is_file():
+        raise ModelLoadError(f"bundled weights for {entry.name} are missing: {entry.path}")
+    digest = hashlib.sha256(entry.path.read_bytes()).hexdigest()
+    if digest != entry.sha256:
+        raise ModelLoadError(f"bundled weights for {entry.name} fail their sha256 check")
+    return entry.path

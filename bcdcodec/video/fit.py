@@ -1,0 +1,70 @@
+"""Resize/crop policy between a source frame size and the model's square resolution.
+
+- ``stretch`` (default): resize the whole frame to S x S, ignoring aspect ratio; decoding
+  resizes back to the source size.
+- ``crop``: take the centred square of side min(W, H), resize it to S x S; decoding returns that
+  square at its source size (the cropped-away borders are not coded).
+- ``pad``: letterbox the frame into a square (black bars), resize to S x S; decoding removes the
+  bars and returns the source size.
+
+The policy is recorded in the stream header.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ..errors import InvalidArgumentError
+
+POLICIES = ("stretch", "crop", "pad")
+
+
+def _resize(x: torch.Tensor, h: int, w: int) -> torch.Tensor:
+    if x.shape[-2:] == (h, w):
+        return x
+    shrinking = h < x.shape[-2] or w < x.shape[-1]
+    return F.interpolate(x, size=(h, w), mode="bilinear", align_corners=False, antialias=shrinking)
+
+
+def to_float(frames_u8: torch.Tensor) -> torch.Tensor:
+    """``[T, H, W, 3]`` uint8 -> ``[T, 3, H, W]`` float in ``[-1, 1]``."""
+    return frames_u8.permute(0, 3, 1, 2).float() / 127.5 - 1.0
+
+
+def to_uint8(frames: torch.Tensor) -> torch.Tensor:
+    """``[T, 3, H, W]`` float in ``[-1, 1]`` -> ``[T, H, W, 3]`` uint8."""
+    return ((frames.clamp(-1, 1) + 1.0) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).contiguous()
+
+
+def fit_frames(frames_u8: torch.Tensor, size: int, policy: str = "stretch") -> torch.Tensor:
+    """Source frames ``[T, H, W, 3]`` uint8 -> model frames ``[T, 3, size, size]`` float in ``[-1, 1]``."""
+    if policy not in POLICIES:
+        raise InvalidArgumentError(f"unknown fit policy {policy!r}; choose from {', '.join(POLICIES)}")
+    x = to_float(frames_u8)
+    h, w = x.shape[-2:]
+    if policy == "crop":
+        side = min(h, w)
+        top, left = (h - side) // 2, (w - side) // 2
+        x = x[..., top:top + side, left:left + side]
+    elif policy == "pad":
+        side = max(h, w)
+        top, left = (side - h) // 2, (side - w) // 2
+        x = F.pad(x, (left, side - w - left, top, side - h - top), value=-1.0)
+    return _resize(x, size, size)
+
+
+def unfit_frames(frames: torch.Tensor, width: int, height: int, policy: str = "stretch") -> torch.Tensor:
+    """Model frames ``[T, 3, S, S]`` in ``[-1, 1]`` -> output frames ``[T, H', W', 3]`` uint8 at the
+    source size (for ``crop``: the size of the coded square)."""
+    if policy == "stretch":
+        x = _resize(frames, height, width)
+    elif policy == "crop":
+        side = min(width, height)
+        x = _resize(frames, side, side)
+    else:
+        side = max(width, height)
+        x = _resize(frames, side, side)
+        top, left = (side - height) // 2, (side - width) // 2
+        x = x[..., top:top + height, left:left + width]
+    return to_uint8(x)
