@@ -1,0 +1,157 @@
+"""``bcdcodec`` command line: encode, decode, info, models."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import click
+
+from .errors import one_line_errors
+from .format import human_bytes, human_rate
+
+FIT_CHOICES = ("stretch", "crop", "pad")
+
+
+def _progress_default() -> bool:
+    return sys.stderr.isatty()
+
+
+def _parse_size(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    match = re.fullmatch(r"(\d{1,5})x(\d{1,5})", value)
+    if not match:
+        raise click.BadParameter("expected WIDTHxHEIGHT, e.g. 352x288", param_hint="--size")
+    return int(match.group(1)), int(match.group(2))
+
+
+def _parse_rate(value: str | None) -> float | None:
+    """``--rate``: motion bits per frame (``160``) or a bitrate at 25 fps (``4kbps``)."""
+    if value is None:
+        return None
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(kbps)?\s*", value.lower())
+    if not match:
+        raise click.BadParameter("expected bits per frame (160) or kbps at 25 fps (4kbps)", param_hint="--rate")
+    number = float(match.group(1))
+    return number * 1000 / 25 if match.group(2) else number
+
+
+def _load(model_name: str | None, checkpoint: str | None):
+    from bcdcodec import registry
+    from bcdcodec.api import load_model
+
+    if checkpoint:
+        return load_model(Path(checkpoint))
+    return load_model(model_name or registry.DEFAULT_MODEL)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="bcdcodec")
+def main() -> None:
+    """Generative video codec: content + motion codes at a few hundred bits per clip."""
+
+
+@main.command()
+@click.argument("src", type=click.Path(dir_okay=False))
+@click.argument("dst", type=click.Path(dir_okay=False))
+@click.option("--model", "model_name", help="bundled model name (default: sprites-64)")
+@click.option("--checkpoint", type=click.Path(dir_okay=False), help="a checkpoint file instead of a bundled model")
+@click.option("--rate", help="operating point: motion bits per frame (160) or kbps at 25 fps (4kbps)")
+@click.option("--fit", type=click.Choice(FIT_CHOICES), default="stretch", show_default=True,
+              help="how frames are fitted to the model's square resolution")
+@click.option("--sampler", type=click.Choice(["euler", "heun"]), default="euler", show_default=True)
+@click.option("--steps", type=click.IntRange(1, 64), help="decoder sampling steps recorded in the stream")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True, help="decoder noise seed")
+@click.option("--size", help="frame size WxH of a raw .yuv input")
+@click.option("--fps", type=click.FloatRange(0.001, 1000), help="override the input frame rate")
+@click.option("--max-frames", type=click.IntRange(1), help="encode at most this many frames")
+@click.option("-f", "--force", is_flag=True, help="overwrite DST if it exists")
+@click.option("--progress/--no-progress", default=None, help="progress bar (default: when stderr is a terminal)")
+@one_line_errors
+def encode(src, dst, model_name, checkpoint, rate, fit, sampler, steps, seed, size, fps, max_frames, force, progress):
+    """Encode a video file (anything FFmpeg reads, or raw I420 .yuv) into a .bcd stream."""
+    from bcdcodec.api import compress_file
+    from bcdcodec.diffusion import SamplerSettings
+    from bcdcodec.errors import InvalidArgumentError
+    from bcdcodec.fileio import check_writable
+
+    if model_name and checkpoint:
+        raise click.UsageError("give --model or --checkpoint, not both")
+    check_writable(Path(dst), force)
+    size_wh, target = _parse_size(size), _parse_rate(rate)
+    model = _load(model_name, checkpoint)
+    if target is not None and abs(target - model.cfg.motion_bits_target) > 0.5:
+        raise InvalidArgumentError(
+            f"{model.name} is trained for {model.cfg.motion_bits_target:g} motion bits per frame, not {target:g}"
+        )
+    settings = SamplerSettings(sampler, steps or model.cfg.default_steps, seed)
+    data = compress_file(src, dst, model, force=force, fit=fit, sampler=settings, size=size_wh,
+                         fps=Fraction(fps).limit_denominator(1001) if fps else None, max_frames=max_frames,
+                         progress=_progress_default() if progress is None else progress)
+    from bcdcodec.api import stream_info
+
+    info = stream_info(data)
+    seconds = info["frame_count"] / float(Fraction(info["fps"]))
+    click.echo(f"{dst}: {human_bytes(len(data))} for {info['frame_count']} frames in {info['clip_count']} clips, "
+               f"{human_rate(len(data) * 8, seconds)}, {info['bits_per_pixel']:.4f} bits/pixel")
+
+
+@main.command()
+@click.argument("src", type=click.Path(dir_okay=False))
+@click.argument("dst", type=click.Path())
+@click.option("--model", "model_name", help="bundled model (default: the one the stream names)")
+@click.option("--checkpoint", type=click.Path(dir_okay=False), help="checkpoint the stream was made with")
+@click.option("--steps", type=click.IntRange(1, 64), help="override the sampling steps in the stream")
+@click.option("-f", "--force", is_flag=True, help="overwrite DST if it exists")
+@click.option("--progress/--no-progress", default=None, help="progress bar (default: when stderr is a terminal)")
+@one_line_errors
+def decode(src, dst, model_name, checkpoint, steps, force, progress):
+    """Decode a .bcd stream to DST: .mp4/.mkv/.mov (H.264), .y4m, or a folder of PNG frames."""
+    from bcdcodec.api import decompress_file
+    from bcdcodec.fileio import check_writable
+    from bcdcodec.video.io import output_kind
+
+    if model_name and checkpoint:
+        raise click.UsageError("give --model or --checkpoint, not both")
+    output_kind(dst)
+    check_writable(Path(dst), force)
+    model = _load(model_name, checkpoint) if (model_name or checkpoint) else None
+    video = decompress_file(src, dst, model, force=force, steps=steps,
+                            progress=_progress_default() if progress is None else progress)
+    click.echo(f"{dst}: {len(video.frames)} frames of {video.width}x{video.height} at {float(video.fps):g} fps")
+
+
+@main.command()
+@click.argument("src", type=click.Path(dir_okay=False))
+@one_line_errors
+def info(src):
+    """Print a stream's header and per-clip sizes as JSON (no model needed)."""
+    from bcdcodec.api import stream_info
+    from bcdcodec.errors import InvalidArgumentError
+
+    try:
+        data = Path(src).read_bytes()
+    except OSError as exc:
+        raise InvalidArgumentError(f"cannot read {src}: {exc.strerror}") from None
+    click.echo(json.dumps(stream_info(data), indent=2))
+
+
+@main.command()
+@one_line_errors
+def models():
+    """List the bundled models."""
+    from bcdcodec import registry
+
+    if not registry.REGISTRY:
+        click.echo("no bundled models yet; use --checkpoint PATH with a trained checkpoint")
+    for entry in registry.REGISTRY:
+        size = human_bytes(entry.path.stat().st_size) if entry.path.exists() else "missing"
+        click.echo(f"{entry.name}\tid {entry.model_id}\t{size}\t{entry.description}")
+
+
+if __name__ == "__main__":
+    main()
