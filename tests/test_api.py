@@ -1,0 +1,70 @@
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from bcdcodec import api
+from bcdcodec.errors import ModelLoadError, VideoError
+
+
+def test_compress_decompress_shapes(tiny_model, sample_frames):
+    data = api.compress(sample_frames, tiny_model, fps=30)
+    video = api.decompress(data, tiny_model)
+    assert video.frames.shape == sample_frames.shape and video.frames.dtype == np.uint8
+    assert video.fps == 30
+    assert api.decompress(data, tiny_model, steps=1).frames.shape == sample_frames.shape
+
+
+def test_file_round_trip(tmp_path, tiny_model, sample_mp4):
+    data = api.compress_file(sample_mp4, tmp_path / "a.bcd", tiny_model)
+    assert (tmp_path / "a.bcd").read_bytes() == data
+    video = api.decompress_file(tmp_path / "a.bcd", tmp_path / "a.y4m", tiny_model)
+    assert video.frames.shape == (10, 24, 32, 3)
+
+
+def test_bad_frames_and_models(tiny_model, tmp_path):
+    with pytest.raises(VideoError):
+        api.compress(np.zeros((0, 8, 8, 3), np.uint8), tiny_model)
+    with pytest.raises(VideoError):
+        api.compress(np.zeros((2, 8, 8), np.uint8), tiny_model)
+    with pytest.raises(ModelLoadError):
+        api.load_model("no-such-model")
+    (tmp_path / "bad.pt").write_bytes(b"garbage")
+    with pytest.raises(ModelLoadError):
+        api.load_model(tmp_path / "bad.pt")
+
+
+WORKER = textwrap.dedent("""
+    import sys, torch
+    torch.set_num_threads(int(sys.argv[3]))
+    from bcdcodec import api
+    from bcdcodec.models.factory import moving_square_video
+    model = api.load_model(sys.argv[1])
+    if sys.argv[2] == "encode":
+        sys.stdout.write(api.compress(moving_square_video(10, 24, 32, seed=3), model, fps=25).hex())
+    else:
+        _, clips = api.decode_symbols(bytes.fromhex(sys.stdin.read()), model)
+        sys.stdout.write(repr([(c.content.tolist(), c.motion.tolist()) for c in clips]))
+""")
+
+
+def _worker(checkpoint, mode, threads, stdin=None):
+    return subprocess.run([sys.executable, "-c", WORKER, str(checkpoint), mode, str(threads)], input=stdin,
+                          capture_output=True, text=True, check=True, timeout=300).stdout
+
+
+def test_identical_bytes_and_symbols_across_processes(tiny_checkpoint, tiny_model):
+    first, second = _worker(tiny_checkpoint, "encode", 1), _worker(tiny_checkpoint, "encode", 1)
+    assert first == second
+    _, clips = api.decode_symbols(bytes.fromhex(first), tiny_model)
+    expected = repr([(c.content.tolist(), c.motion.tolist()) for c in clips])
+    for threads in (1, 2):
+        assert _worker(tiny_checkpoint, "decode", threads, stdin=first) == expected
+
+
+def test_info_needs_no_model(tiny_model, sample_frames):
+    info = api.stream_info(api.compress(sample_frames, tiny_model, fps=25))
+    assert info["clip_count"] == 3 and info["frame_count"] == 10 and info["fps"] == "25"
+    assert info["file_bytes"] == info["header_bytes"] + info["framing_bytes"] + sum(info["clip_payload_bytes"])

@@ -1,0 +1,78 @@
+"""The console commands, each run in a fresh process."""
+
+import json
+
+import numpy as np
+import pytest
+
+from .conftest import run_cli
+
+
+def _assert_one_line_error(result, code=None):
+    assert result.returncode != 0
+    if code is not None:
+        assert result.returncode == code, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("bcdcodec: error:"), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_round_trip_and_info(tmp_path, sample_mp4, tiny_checkpoint):
+    bcd, out = tmp_path / "a.bcd", tmp_path / "a.mp4"
+    enc = run_cli("encode", sample_mp4, bcd, "--checkpoint", tiny_checkpoint, "--steps", "3", "--seed", "9")
+    assert enc.returncode == 0, enc.stderr
+    assert "10 frames in 3 clips" in enc.stdout
+    info = json.loads(run_cli("info", bcd).stdout)
+    assert info["sampler"] == {"kind": "euler", "steps": 3, "seed": 9}
+    assert info["file_bytes"] == bcd.stat().st_size
+    dec = run_cli("decode", bcd, out, "--checkpoint", tiny_checkpoint)
+    assert dec.returncode == 0, dec.stderr
+    assert "10 frames of 32x24" in dec.stdout
+    png = run_cli("decode", bcd, tmp_path / "frames", "--checkpoint", tiny_checkpoint)
+    assert png.returncode == 0 and len(list((tmp_path / "frames").glob("*.png"))) == 10
+
+
+def test_no_overwrite_without_force(tmp_path, sample_mp4, tiny_checkpoint):
+    bcd = tmp_path / "a.bcd"
+    bcd.write_bytes(b"keep me")
+    result = run_cli("encode", sample_mp4, bcd, "--checkpoint", tiny_checkpoint)
+    _assert_one_line_error(result, 2)
+    assert bcd.read_bytes() == b"keep me"
+    assert run_cli("encode", sample_mp4, bcd, "--checkpoint", tiny_checkpoint, "-f").returncode == 0
+    assert bcd.read_bytes()[:3] == b"BCD"
+
+
+def test_bad_inputs_get_one_line_errors_and_leave_nothing(tmp_path, sample_mp4, tiny_checkpoint, other_checkpoint):
+    good = tmp_path / "good.bcd"
+    assert run_cli("encode", sample_mp4, good, "--checkpoint", tiny_checkpoint).returncode == 0
+    data = good.read_bytes()
+    (tmp_path / "trunc.bcd").write_bytes(data[:-5])
+    flipped = bytearray(data)
+    flipped[len(data) // 2] ^= 0x10
+    (tmp_path / "flip.bcd").write_bytes(bytes(flipped))
+    (tmp_path / "junk.bcd").write_bytes(np.random.default_rng(0).bytes(64))
+    (tmp_path / "junk.mp4").write_bytes(b"\x00" * 100)
+    before = set(tmp_path.iterdir())
+    cases = [
+        (("decode", tmp_path / "trunc.bcd", tmp_path / "o1.mp4", "--checkpoint", tiny_checkpoint), 3),
+        (("decode", tmp_path / "flip.bcd", tmp_path / "o2.mp4", "--checkpoint", tiny_checkpoint), 3),
+        (("decode", tmp_path / "junk.bcd", tmp_path / "o3.mp4", "--checkpoint", tiny_checkpoint), 3),
+        (("decode", good, tmp_path / "o4.mp4", "--checkpoint", other_checkpoint), 4),
+        (("decode", good, tmp_path / "o5.mp4"), 4),  # model id 0 is not bundled
+        (("decode", good, tmp_path / "o6.avi", "--checkpoint", tiny_checkpoint), 5),
+        (("encode", tmp_path / "junk.mp4", tmp_path / "o7.bcd", "--checkpoint", tiny_checkpoint), 5),
+        (("encode", tmp_path / "missing.mp4", tmp_path / "o8.bcd", "--checkpoint", tiny_checkpoint), 5),
+        (("encode", sample_mp4, tmp_path / "o9.bcd", "--checkpoint", tmp_path / "junk.bcd"), 4),
+        (("encode", sample_mp4, tmp_path / "o10.bcd", "--checkpoint", tiny_checkpoint, "--rate", "4kbps"), 2),
+        (("info", tmp_path / "trunc.bcd"), 3),
+    ]
+    for args, code in cases:
+        _assert_one_line_error(run_cli(*args), code)
+    assert set(tmp_path.iterdir()) == before
+    assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]
+
+
+def test_models_and_help():
+    assert run_cli("models").returncode == 0
+    result = run_cli("--help")
+    assert result.returncode == 0 and "encode" in result.stdout

@@ -1,0 +1,91 @@
+import numpy as np
+import pytest
+import torch
+
+from bcdcodec import diffusion
+from bcdcodec.config import ModelConfig, tiny_config
+from bcdcodec.errors import InvalidArgumentError, ModelLoadError
+from bcdcodec.models.bcd import BCDModel
+from bcdcodec.models.factory import seeded_model
+from bcdcodec.models.quantizer import GroupVQ
+
+
+def test_training_step_runs_and_learns():
+    cfg = tiny_config(cross_drive_fraction=0.5)
+    model = seeded_model(cfg, seed=0)
+    model.train()
+    generator = torch.Generator().manual_seed(0)
+    clips = torch.rand((4, cfg.clip_len, 3, 16, 16), generator=generator) * 2 - 1
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(30):
+        out = model(clips, tau=1.0, generator=torch.Generator().manual_seed(1))
+        optimizer.zero_grad()
+        (out.loss + out.aux_loss).backward()
+        optimizer.step()
+        losses.append(out.diffusion_loss.item())
+    assert all(np.isfinite(losses))
+    assert np.mean(losses[-5:]) < np.mean(losses[:5])
+    assert out.motion_bits.item() > 0 and out.content_bits.item() > 0
+
+
+def test_group_vq_entropy_and_rate_loss():
+    cfg = tiny_config(motion_bits_target=6.0)
+    vq = GroupVQ(cfg)
+    motion = torch.randn(3, 5, cfg.motion_dim)
+    vq.train()
+    out = vq(motion, tau=0.5, generator=torch.Generator().manual_seed(0))
+    assert out.indices.shape == (3, 5, cfg.motion_groups)
+    assert 0 <= out.entropy_bits.item() <= cfg.motion_groups * np.log2(cfg.codebook_size) + 1e-4
+    assert out.rate_loss.item() == pytest.approx(cfg.rate_loss_weight * (out.entropy_bits.item() - 6.0) ** 2, rel=1e-5)
+    out.quantized.sum().backward()  # straight-through gradient reaches the codebook
+    assert vq.codebook.grad is not None and vq.codebook.grad.abs().sum() > 0
+    vq.eval()
+    hard = vq(motion)
+    assert torch.equal(hard.quantized, vq.dequantize(hard.indices))
+
+
+def test_exported_tables_are_valid(tiny_net):
+    tables = tiny_net.coding_tables()
+    assert tables.motion.shape == (4, 8) and tables.content.shape == (4, 32)
+    assert (tables.motion.sum(1) == 2**16).all() and (tables.content.sum(1) == 2**16).all()
+    with pytest.raises(ModelLoadError):
+        BCDModel(tiny_config()).coding_tables()  # never exported
+
+
+def test_sampler_is_seeded_and_noise_shared_across_frames(tiny_net):
+    symbols = tiny_net.encode_symbols(torch.zeros(4, 3, 16, 16))
+    settings = diffusion.SamplerSettings("heun", 3, 5)
+    noise = diffusion.clip_noise((3, 16, 16), 5)
+    a = tiny_net.decode_symbols(symbols, settings, noise)
+    b = tiny_net.decode_symbols(symbols, settings, diffusion.clip_noise((3, 16, 16), 5))
+    assert a.shape == (4, 3, 16, 16) and torch.equal(a, b)
+    assert not torch.equal(noise, diffusion.clip_noise((3, 16, 16), 6))
+
+
+def test_karras_schedule_is_float64_and_decreasing():
+    sigmas = diffusion.karras_sigmas(8, 0.002, 80.0)
+    assert sigmas.dtype == torch.float64 and sigmas[0] == pytest.approx(80.0) and sigmas[-1] == 0
+    assert (sigmas[1:] < sigmas[:-1]).all()
+
+
+def test_settings_and_config_validation():
+    with pytest.raises(InvalidArgumentError):
+        diffusion.SamplerSettings("ddpm")
+    with pytest.raises(InvalidArgumentError):
+        diffusion.SamplerSettings(steps=0)
+    with pytest.raises(ValueError):
+        ModelConfig(image_size=30, patch_size=8)
+    cfg = tiny_config()
+    assert ModelConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(ModelLoadError):
+        ModelConfig.from_dict({**cfg.to_dict(), "bogus": 1})
+
+
+def test_compressai_loads_without_leaving_a_torchvision_stand_in():
+    import sys
+
+    from bcdcodec.compressai_loader import entropy_bottleneck_class, import_compressai
+
+    assert import_compressai().entropy_models.EntropyBottleneck is entropy_bottleneck_class()
+    assert "torchvision" not in sys.modules or hasattr(sys.modules["torchvision"], "__file__")
