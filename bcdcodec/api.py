@@ -17,16 +17,18 @@ import torch
 from tqdm import tqdm
 
 from . import registry
-from .bitstream import SequenceHeader, read_stream, write_stream
-from .bitstream.format import HASH_PREFIX_BYTES, ParsedStream
+from .bitstream import SequenceHeader, read_stream, stream_info, write_stream
+from .bitstream.format import HASH_PREFIX_BYTES, MAX_FRAMES
+from .clips import iter_clips
 from .checkpoint import load_checkpoint, weights_digest
 from .coding.ans import ClipSymbols, decode_clip, encode_clip
 from .coding.tables import CodingTables
-from .diffusion import SamplerSettings, clip_noise
+from .diffusion import clip_noise
+from .settings import SamplerSettings
 from .errors import InvalidArgumentError, ModelLoadError, ModelMismatchError, StreamError, VideoError
 from .fileio import write_bytes_atomic
 from .models.bcd import BCDModel
-from .video import Video, fit_frames, read_video, unfit_frames, write_video
+from .video import Video, VideoSource, fit_frames, open_video, unfit_frames, write_video
 
 
 @dataclass
@@ -76,30 +78,35 @@ def _as_video(frames, fps) -> Video:
     return Video(frames, Fraction(fps).limit_denominator(1001 * 1000))
 
 
-def encode_clips(video: Video, model: CodecModel, fit: str = "stretch", progress: bool = False) -> list[ClipSymbols]:
-    """Cut ``video`` into clips of ``clip_len`` frames and return each clip's symbols."""
+def _encode_source(source: VideoSource, model: CodecModel, fit: str, sampler: SamplerSettings | None,
+                   progress: bool) -> bytes:
     cfg = model.cfg
-    symbols = []
-    starts = range(0, len(video.frames), cfg.clip_len)
-    for start in tqdm(starts, desc="encode", unit="clip", disable=not progress, file=sys.stderr):
-        chunk = torch.from_numpy(np.ascontiguousarray(video.frames[start:start + cfg.clip_len]))
-        symbols.append(model.net.encode_symbols(fit_frames(chunk, cfg.image_size, fit)))
-    return symbols
+    sampler = sampler or SamplerSettings(steps=cfg.default_steps)
+    total = -(-source.frame_count_hint // cfg.clip_len) if source.frame_count_hint else None
+    payloads, frame_count = [], 0
+    clips = iter_clips(source.frames, cfg.clip_len)
+    for clip in tqdm(clips, total=total, desc="encode", unit="clip", disable=not progress, file=sys.stderr):
+        frame_count += len(clip)
+        if frame_count > MAX_FRAMES:
+            raise VideoError(f"more than {MAX_FRAMES} frames in one stream")
+        symbols = model.net.encode_symbols(fit_frames(torch.from_numpy(clip), cfg.image_size, fit))
+        payloads.append(encode_clip(symbols, model.tables))
+    if not frame_count:
+        raise VideoError("no frames to encode")
+    header = SequenceHeader(
+        model_id=cfg.model_id, weights_hash=model.hash_prefix, source_width=source.width,
+        source_height=source.height, fps=source.fps, frame_count=frame_count, clip_len=cfg.clip_len,
+        model_size=cfg.image_size, operating_point=int(round(cfg.motion_bits_target)), sampler=sampler, fit=fit,
+    )
+    return write_stream(header, payloads)
 
 
 def compress(frames, model: CodecModel, fps=25, *, fit: str = "stretch", sampler: SamplerSettings | None = None,
              progress: bool = False) -> bytes:
     """Frames ``[T, H, W, 3]`` uint8 (or a :class:`Video`) -> a complete .bcd stream."""
     video = _as_video(frames, fps)
-    cfg = model.cfg
-    sampler = sampler or SamplerSettings(steps=cfg.default_steps)
-    header = SequenceHeader(
-        model_id=cfg.model_id, weights_hash=model.hash_prefix, source_width=video.width,
-        source_height=video.height, fps=video.fps, frame_count=len(video.frames), clip_len=cfg.clip_len,
-        model_size=cfg.image_size, operating_point=int(round(cfg.motion_bits_target)), sampler=sampler, fit=fit,
-    )
-    clips = encode_clips(video, model, fit, progress)
-    return write_stream(header, [encode_clip(s, model.tables) for s in clips])
+    source = VideoSource(video.width, video.height, video.fps, iter(video.frames), len(video.frames))
+    return _encode_source(source, model, fit, sampler, progress)
 
 
 def check_model(header: SequenceHeader, model: CodecModel) -> None:
@@ -150,40 +157,13 @@ def decompress(data: bytes, model: CodecModel | None = None, *, steps: int | Non
     return Video(np.concatenate(out), header.fps)
 
 
-def stream_info(data: bytes) -> dict:
-    """Header fields and per-clip sizes of a stream, as plain JSON-able data (no model needed)."""
-    parsed: ParsedStream = read_stream(data)
-    h = parsed.header
-    seconds = h.frame_count / float(h.fps)
-    return {
-        "version": f"{h.version[0]}.{h.version[1]}",
-        "model_id": h.model_id,
-        "weights_hash_prefix": h.weights_hash.hex(),
-        "source_width_px": h.source_width,
-        "source_height_px": h.source_height,
-        "fps": str(h.fps),
-        "frame_count": h.frame_count,
-        "clip_len_frames": h.clip_len,
-        "clip_count": h.clip_count,
-        "model_size_px": h.model_size,
-        "fit": h.fit,
-        "operating_point_bits_per_frame": h.operating_point,
-        "sampler": {"kind": h.sampler.kind, "steps": h.sampler.steps, "seed": h.sampler.seed},
-        "file_bytes": len(data),
-        "header_bytes": parsed.header_size,
-        "framing_bytes": parsed.packet_overhead,
-        "clip_payload_bytes": [len(p) for p in parsed.packets],
-        "bitrate_kbps": round(len(data) * 8 / seconds / 1000, 4),
-        "bits_per_pixel": round(len(data) * 8 / (h.frame_count * h.source_width * h.source_height), 6),
-    }
-
-
 def compress_file(src: str | Path, dst: str | Path, model: CodecModel, *, force: bool = False, fit: str = "stretch",
                   sampler: SamplerSettings | None = None, size: tuple[int, int] | None = None,
                   fps: Fraction | None = None, max_frames: int | None = None, progress: bool = False) -> bytes:
-    """Read a video file, compress it, write the .bcd atomically. Returns the stream."""
-    video = read_video(src, size=size, fps=fps, max_frames=max_frames)
-    data = compress(video, model, fit=fit, sampler=sampler, progress=progress)
+    """Stream a video file through the encoder (one clip in memory at a time) and write the .bcd
+    atomically. Returns the stream."""
+    source = open_video(src, size=size, fps=fps, max_frames=max_frames)
+    data = _encode_source(source, model, fit, sampler, progress)
     write_bytes_atomic(dst, data, force)
     return data
 
@@ -195,6 +175,7 @@ def decompress_file(src: str | Path, dst: str | Path, model: CodecModel | None =
         data = Path(src).read_bytes()
     except OSError as exc:
         raise InvalidArgumentError(f"cannot read {src}: {exc.strerror}") from None
+    read_stream(data)  # a damaged stream fails here, before any model is loaded
     video = decompress(data, model, steps=steps, progress=progress)
     write_video(video, dst, force)
     return video
@@ -202,5 +183,5 @@ def decompress_file(src: str | Path, dst: str | Path, model: CodecModel | None =
 
 __all__ = [
     "CodecModel", "load_model", "compress", "decompress", "compress_file", "decompress_file",
-    "decode_symbols", "stream_info", "StreamError",
+    "decode_symbols", "stream_info", "StreamError", "SamplerSettings",
 ]

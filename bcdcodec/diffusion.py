@@ -5,33 +5,13 @@ Schedules are computed in float64; the sampler holds no network, it calls ``deno
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 import torch
 
-from .errors import InvalidArgumentError
+from .settings import MAX_STEPS, SAMPLERS, SamplerSettings
 
-SAMPLERS = ("euler", "heun")  # index = code in the stream header
-MAX_STEPS = 64
-
-
-@dataclass(frozen=True)
-class SamplerSettings:
-    """How frames are sampled; recorded in the stream header so decoding is reproducible."""
-
-    kind: str = "euler"
-    steps: int = 8
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        if self.kind not in SAMPLERS:
-            raise InvalidArgumentError(f"unknown sampler {self.kind!r}; choose from {', '.join(SAMPLERS)}")
-        if not 1 <= self.steps <= MAX_STEPS:
-            raise InvalidArgumentError(f"sampling steps must be in [1, {MAX_STEPS}], got {self.steps}")
-        if not 0 <= self.seed < 2**32:
-            raise InvalidArgumentError(f"seed must be in [0, 2**32), got {self.seed}")
-
+__all__ = ["MAX_STEPS", "SAMPLERS", "SamplerSettings", "sample", "clip_noise", "karras_sigmas"]
 
 def precondition(sigma: torch.Tensor, sigma_data: float) -> tuple[torch.Tensor, ...]:
     """EDM scalings ``c_skip, c_out, c_in, c_noise`` for noise levels ``sigma [B]``."""

@@ -113,7 +113,7 @@ def decode(src, dst, model_name, checkpoint, steps, force, progress):
     """Decode a .bcd stream to DST: .mp4/.mkv/.mov (H.264), .y4m, or a folder of PNG frames."""
     from bcdcodec.api import decompress_file
     from bcdcodec.fileio import check_writable
-    from bcdcodec.video.io import output_kind
+    from bcdcodec.video import output_kind
 
     if model_name and checkpoint:
         raise click.UsageError("give --model or --checkpoint, not both")

@@ -10,7 +10,7 @@ import zlib
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..diffusion import MAX_STEPS, SAMPLERS, SamplerSettings
+from ..settings import MAX_STEPS, SAMPLERS, SamplerSettings
 from ..errors import (
     CorruptPacketError,
     InvalidHeaderError,
