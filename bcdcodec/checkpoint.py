@@ -27,14 +27,20 @@ def weights_digest(model: BCDModel) -> bytes:
     return digest.digest()
 
 
-def save_checkpoint(model: BCDModel, path: str | os.PathLike, extra: dict | None = None) -> None:
-    """Write ``model`` (config + weights + optional plain-data ``extra``) atomically to ``path``."""
+def save_checkpoint(model: BCDModel, path: str | os.PathLike, extra: dict | None = None, half: bool = False) -> None:
+    """Write ``model`` (config + weights + optional plain-data ``extra``) atomically to ``path``.
+
+    ``half`` stores floating-point weights as float16 (for bundling); loading restores float32,
+    and the weights hash is taken after loading, so it is the same on every load."""
     path = Path(path)
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    if half:
+        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
     payload = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "config": model.cfg.to_dict(),
-        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "state_dict": state,
         "extra": extra or {},
     }
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
@@ -45,8 +51,8 @@ def save_checkpoint(model: BCDModel, path: str | os.PathLike, extra: dict | None
         tmp.unlink(missing_ok=True)
 
 
-def load_checkpoint(path: str | os.PathLike) -> tuple[BCDModel, dict]:
-    """Load a checkpoint written by :func:`save_checkpoint`. Returns ``(model in eval mode, extra)``."""
+def load_checkpoint_payload(path: str | os.PathLike) -> dict:
+    """The raw checkpoint dict (plain data and tensors only), validated for format and version."""
     path = Path(path)
     if not path.is_file():
         raise ModelLoadError(f"checkpoint not found: {path}")
@@ -58,11 +64,20 @@ def load_checkpoint(path: str | os.PathLike) -> tuple[BCDModel, dict]:
         raise ModelLoadError(f"{path} is not a bcdcodec checkpoint")
     if payload.get("format_version") != FORMAT_VERSION:
         raise ModelLoadError(f"{path} has checkpoint format {payload.get('format_version')}, expected {FORMAT_VERSION}")
+    return payload
+
+
+def load_checkpoint(path: str | os.PathLike) -> tuple[BCDModel, dict]:
+    """Load a checkpoint written by :func:`save_checkpoint`. Returns ``(model in eval mode, extra)``."""
+    payload = load_checkpoint_payload(path)
     cfg = ModelConfig.from_dict(payload.get("config", {}))
     model = BCDModel(cfg)
     try:
-        model.load_state_dict(payload["state_dict"], strict=True)
-    except (KeyError, RuntimeError) as exc:
+        state = payload["state_dict"]
+        reference = model.state_dict()
+        state = {k: v.to(reference[k].dtype) if k in reference else v for k, v in state.items()}
+        model.load_state_dict(state, strict=True)
+    except (KeyError, RuntimeError, AttributeError, TypeError) as exc:
         raise ModelLoadError(f"{path}: weights do not match its config ({str(exc).splitlines()[0]})") from None
     model.eval()
     return model, payload.get("extra", {})

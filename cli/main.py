@@ -153,5 +153,11 @@ def models():
         click.echo(f"{entry.name}\tid {entry.model_id}\t{size}\t{entry.description}")
 
 
+from .training import export, train  # noqa: E402
+
+main.add_command(train)
+main.add_command(export)
+
+
 if __name__ == "__main__":
     main()

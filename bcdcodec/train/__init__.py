@@ -1,0 +1,1 @@
+"""Training: presets, the training loop with EMA/checkpoints/resume, validation."""

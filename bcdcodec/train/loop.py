@@ -1,0 +1,126 @@
+"""The training loop: AdamW + EMA, tau annealing, checkpoint/resume, periodic validation.
+
+Runs on CUDA when present. Under ``torchrun`` it trains data-parallel (gloo on CPU, NCCL on GPU);
+rank 0 validates and writes checkpoints.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from tqdm import tqdm
+
+from ..checkpoint import load_checkpoint_payload, save_checkpoint
+from ..errors import InvalidArgumentError
+from ..models.bcd import BCDModel
+from ..models.factory import seeded_model
+from .presets import TrainConfig
+from .sources import clip_source
+from .validate import validate
+
+
+def _distributed() -> tuple[int, int]:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return (dist.get_rank(), world) if world > 1 else (0, 1)
+
+
+def _lr(cfg: TrainConfig, step: int) -> float:
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    progress = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
+    return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+
+
+def _tau(cfg: TrainConfig, step: int) -> float:
+    return cfg.tau_start * (cfg.tau_end / cfg.tau_start) ** min(1.0, step / max(1, cfg.steps))
+
+
+@torch.no_grad()
+def _ema_update(ema: BCDModel, model: BCDModel, decay: float) -> None:
+    for e, p in zip(ema.parameters(), model.parameters()):
+        e.lerp_(p.detach(), 1 - decay)
+    for e, b in zip(ema.buffers(), model.buffers()):
+        e.copy_(b)
+
+
+def train(cfg: TrainConfig, out_dir: str | Path, resume: bool = True, progress: bool = True,
+          log=print) -> Path:
+    """Train and write ``out_dir/last.pt`` (resumable) and ``out_dir/final.pt`` (EMA weights with
+    exported coding tables). Returns the path of the final checkpoint."""
+    out_dir = Path(out_dir)
+    rank, world = _distributed()
+    device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0))) if torch.cuda.is_available() else torch.device("cpu")
+    if cfg.batch_clips % world:
+        raise InvalidArgumentError(f"batch_clips {cfg.batch_clips} is not divisible by {world} processes")
+    model = seeded_model(cfg.model, seed=cfg.seed).to(device).train()
+    ema = copy.deepcopy(model).eval()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    step = 0
+    last = out_dir / "last.pt"
+    if resume and last.exists():
+        payload = load_checkpoint_payload(last)
+        model.load_state_dict(payload["extra"]["live_state"])
+        ema.load_state_dict(payload["state_dict"])
+        optimizer.load_state_dict(payload["extra"]["optimizer"])
+        step = int(payload["extra"]["step"])
+        log(f"resumed from {last} at step {step}")
+    net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
+    source = clip_source(cfg)
+    rng = np.random.default_rng([cfg.seed, rank, step])
+    generator = torch.Generator().manual_seed(cfg.seed * 1000003 + rank * 7919 + step)
+    if rank == 0:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "train_config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
+    log_file = open(out_dir / "train_log.jsonl", "a") if rank == 0 else None
+    bar = tqdm(total=cfg.steps, initial=step, disable=not progress or rank != 0, file=sys.stderr, unit="step")
+    started = time.time()
+    while step < cfg.steps:
+        for group in optimizer.param_groups:
+            group["lr"] = _lr(cfg, step)
+        clips = source.train_batch(cfg.batch_clips // world, rng).to(device)
+        out = net(clips, tau=_tau(cfg, step), generator=generator)
+        loss = out.loss + out.aux_loss
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        optimizer.step()
+        _ema_update(ema, model, cfg.ema_decay if step > cfg.warmup_steps else 0.0)
+        step += 1
+        bar.update(1)
+        record = {"step": step, "loss": round(out.loss.item(), 5), "diffusion": round(out.diffusion_loss.item(), 5),
+                  "motion_bits_per_frame": round(out.motion_bits.item(), 3),
+                  "content_bits_per_clip": round(out.content_bits.item(), 2), "lr": _lr(cfg, step - 1),
+                  "tau": round(_tau(cfg, step - 1), 4), "elapsed_s": round(time.time() - started, 1)}
+        bar.set_postfix(diff=record["diffusion"], mbits=record["motion_bits_per_frame"], cbits=record["content_bits_per_clip"])
+        if rank != 0:
+            continue
+        if step % cfg.validate_every == 0 or step == cfg.steps:
+            ema.export_tables()
+            record["validation"] = validate(ema, source.validation_clips(cfg.validation_clips))
+            log(json.dumps({"step": step, **record["validation"]}))
+        if step % 20 == 0 or "validation" in record:
+            log_file.write(json.dumps(record) + "\n")
+            log_file.flush()
+        if step % cfg.checkpoint_every == 0 or step == cfg.steps:
+            save_checkpoint(ema, last, extra={"step": step, "optimizer": optimizer.state_dict(),
+                                              "live_state": model.state_dict(), "train_config": cfg.to_dict()})
+    bar.close()
+    final = out_dir / "final.pt"
+    if rank == 0:
+        ema.export_tables()
+        save_checkpoint(ema.cpu(), final, extra={"step": step, "train_config": cfg.to_dict()})
+        log_file.close()
+    if world > 1:
+        dist.barrier()
+    return final

@@ -1,0 +1,67 @@
+"""Named training setups: model architecture + optimisation, saved into every checkpoint."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from ..config import ModelConfig, tiny_config
+from ..errors import InvalidArgumentError
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    data: str = "sprites"          # "sprites" (LPC sheets), "procedural", or a folder of videos
+    steps: int = 20000
+    batch_clips: int = 16
+    lr: float = 4e-4
+    weight_decay: float = 0.01
+    warmup_steps: int = 200
+    ema_decay: float = 0.999
+    tau_start: float = 2.0
+    tau_end: float = 0.5
+    grad_clip: float = 1.0
+    seed: int = 0
+    checkpoint_every: int = 250
+    validate_every: int = 500
+    validation_clips: int = 16
+    fit: str = "crop"              # for folder data
+    model: ModelConfig = field(default_factory=ModelConfig)
+
+    def to_dict(self) -> dict:
+        values = dataclasses.asdict(self)
+        values["model"] = self.model.to_dict()
+        return values
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "TrainConfig":
+        values = dict(values)
+        model = ModelConfig.from_dict(values.pop("model", {}))
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise InvalidArgumentError(f"unknown training settings {sorted(unknown)}")
+        return cls(model=model, **values)
+
+
+SPRITES_64 = ModelConfig(
+    name="sprites-64", model_id=1, image_size=64, patch_size=8, clip_len=8,
+    enc_dim=192, enc_layers=3, enc_heads=4, patch_embed_dim=16,
+    content_queries=4, content_channels=8, content_symbol_range=64, content_rate_weight=5e-4,
+    motion_groups=8, codebook_size=16, group_dim=4, motion_bits_target=10.0,
+    dit_dim=192, dit_layers=4, dit_heads=4, default_steps=4,
+)
+
+PRESETS = {
+    "sprites-64": TrainConfig(data="sprites", model=SPRITES_64),
+    "procedural-64": TrainConfig(data="procedural", model=dataclasses.replace(SPRITES_64, name="procedural-64", model_id=0)),
+    "smoke": TrainConfig(data="procedural", steps=20, batch_clips=4, checkpoint_every=10, validate_every=10,
+                         validation_clips=2, warmup_steps=2,
+                         model=tiny_config(name="smoke", image_size=64, patch_size=16, clip_len=8)),
+}
+
+
+def preset(name: str) -> TrainConfig:
+    if name not in PRESETS:
+        raise InvalidArgumentError(f"unknown preset {name!r}; choose from {', '.join(PRESETS)}")
+    return PRESETS[name]

@@ -1,0 +1,34 @@
+"""Validation during training: real .bcd bytes per clip and PSNR of the decoded frames."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ..models.bcd import BCDModel
+
+
+def psnr_db(reference: np.ndarray, decoded: np.ndarray) -> float:
+    """PSNR in dB between uint8 arrays of the same shape (peak 255)."""
+    mse = np.mean((reference.astype(np.float64) - decoded.astype(np.float64)) ** 2)
+    return float(10 * np.log10(255.0**2 / max(mse, 1e-10)))
+
+
+@torch.no_grad()
+def validate(net: BCDModel, clips: torch.Tensor) -> dict:
+    """``clips [N, T, 3, S, S]`` in ``[-1, 1]``: code each clip as its own .bcd file, decode it."""
+    from .. import api
+    from ..video.fit import to_uint8
+
+    was_training = net.training
+    device = next(net.parameters()).device
+    net.cpu().eval()
+    model = api.CodecModel.from_network(net)
+    sizes, psnrs = [], []
+    for clip in clips:
+        frames = to_uint8(clip).numpy()
+        data = api.compress(frames, model, fps=25)
+        sizes.append(len(data))
+        psnrs.append(psnr_db(frames, api.decompress(data, model).frames))
+    net.to(device).train(was_training)
+    return {"val_file_bytes_per_clip": round(float(np.mean(sizes)), 2), "val_psnr_db": round(float(np.mean(psnrs)), 3)}

@@ -1,0 +1,60 @@
+"""``bcdcodec train`` and ``bcdcodec export``."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import click
+
+from .errors import one_line_errors
+
+
+@click.command()
+@click.option("--preset", default="sprites-64", show_default=True, help="named setup (sprites-64, procedural-64, smoke)")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True),
+              help="a JSON training config (as written to OUT/train_config.json); overrides --preset")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="run folder (checkpoints, log)")
+@click.option("--steps", type=click.IntRange(1), help="override the number of steps")
+@click.option("--batch", type=click.IntRange(1), help="override clips per step")
+@click.option("--data", help="override the data: sprites, procedural, or a folder of videos")
+@click.option("--seed", type=int, help="override the seed")
+@click.option("--threads", type=click.IntRange(1), help="torch CPU threads")
+@click.option("--resume/--no-resume", default=True, show_default=True, help="continue from OUT/last.pt if present")
+@one_line_errors
+def train(preset, config_path, out_dir, steps, batch, data, seed, threads, resume):
+    """Train a model; writes OUT/last.pt (resumable) and OUT/final.pt (EMA weights, tables exported)."""
+    import torch
+
+    from bcdcodec.train.loop import train as run_training
+    from bcdcodec.train.presets import TrainConfig, preset as named_preset
+
+    if threads:
+        torch.set_num_threads(threads)
+    cfg = TrainConfig.from_dict(json.loads(Path(config_path).read_text())) if config_path else named_preset(preset)
+    overrides = {k: v for k, v in {"steps": steps, "batch_clips": batch, "data": data, "seed": seed}.items() if v is not None}
+    cfg = dataclasses.replace(cfg, **overrides)
+    final = run_training(cfg, out_dir, resume=resume, log=lambda line: click.echo(line, err=True))
+    click.echo(f"final checkpoint: {final}")
+
+
+@click.command()
+@click.argument("src", type=click.Path(dir_okay=False))
+@click.argument("dst", type=click.Path(dir_okay=False))
+@click.option("--half/--full", default=True, show_default=True, help="store weights as float16 (halves the file)")
+@click.option("-f", "--force", is_flag=True, help="overwrite DST if it exists")
+@one_line_errors
+def export(src, dst, half, force):
+    """Freeze the integer coding tables of a checkpoint and write a coding-ready model file."""
+    import hashlib
+
+    from bcdcodec.checkpoint import load_checkpoint, save_checkpoint
+    from bcdcodec.fileio import check_writable
+
+    check_writable(Path(dst), force)
+    net, extra = load_checkpoint(src)
+    net.export_tables()
+    save_checkpoint(net, dst, extra={"step": extra.get("step"), "train_config": extra.get("train_config", {})}, half=half)
+    digest = hashlib.sha256(Path(dst).read_bytes()).hexdigest()
+    click.echo(f"{dst}: model id {net.cfg.model_id}, sha256 {digest}")

@@ -1,0 +1,47 @@
+import dataclasses
+import json
+
+import pytest
+
+from bcdcodec import api
+from bcdcodec.checkpoint import load_checkpoint_payload
+from bcdcodec.errors import InvalidArgumentError
+from bcdcodec.train.loop import train
+from bcdcodec.train.presets import TrainConfig, preset
+
+from .conftest import run_cli
+
+
+def test_smoke_training_checkpoints_resumes_and_codes(tmp_path):
+    cfg = dataclasses.replace(preset("smoke"), steps=4, checkpoint_every=2, validate_every=4)
+    lines = []
+    final = train(cfg, tmp_path, progress=False, log=lines.append)
+    assert load_checkpoint_payload(tmp_path / "last.pt")["extra"]["step"] == 4
+    assert any("val_psnr_db" in line for line in lines)
+    records = [json.loads(line) for line in (tmp_path / "train_log.jsonl").read_text().splitlines()]
+    assert records[-1]["step"] == 4 and "validation" in records[-1]
+    # resuming continues from step 4 instead of starting over
+    more = dataclasses.replace(cfg, steps=6)
+    train(more, tmp_path, progress=False, log=lines.append)
+    assert any("resumed" in line and "step 4" in line for line in lines)
+    assert load_checkpoint_payload(tmp_path / "last.pt")["extra"]["step"] == 6
+    model = api.load_model(final)
+    assert model.tables.motion.shape == (4, 8)
+
+
+def test_train_config_round_trip_and_validation():
+    cfg = preset("sprites-64")
+    assert TrainConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+    with pytest.raises(InvalidArgumentError):
+        TrainConfig.from_dict({**cfg.to_dict(), "bogus": 1})
+    with pytest.raises(InvalidArgumentError):
+        preset("nope")
+
+
+def test_export_command_writes_half_precision_model(tmp_path, tiny_checkpoint):
+    out = tmp_path / "exported.pt"
+    result = run_cli("export", tiny_checkpoint, out)
+    assert result.returncode == 0, result.stderr
+    assert "sha256" in result.stdout
+    assert out.stat().st_size < tiny_checkpoint.stat().st_size
+    assert api.load_model(out).tables.motion.sum() > 0
