@@ -49,6 +49,20 @@ def find_by_id(model_id: int) -> RegisteredModel:
     raise ModelLoadError(f"stream was made with model id {model_id}, which is not bundled; pass --checkpoint")
 
 
+JUDGE_FILENAME = "sprites-judge.pt"
+JUDGE_SHA256 = "a644f92eecc04e8031cc9187e5804cb953ab4c3282911181a79485f3c00af49b"
+
+
+def verified_judge_path() -> Path:
+    """The bundled Sprites judge, after checking its sha256."""
+    path = WEIGHTS_DIR / JUDGE_FILENAME
+    if not JUDGE_SHA256 or not path.is_file():
+        raise ModelLoadError("no Sprites judge is bundled; pass --judge PATH")
+    if hashlib.sha256(path.read_bytes()).hexdigest() != JUDGE_SHA256:
+        raise ModelLoadError("the bundled Sprites judge fails its sha256 check")
+    return path
+
+
 def verified_path(entry: RegisteredModel) -> Path:
     """The weights file of ``entry``, after checking its sha256."""
     if not entry.path.is_file():

@@ -153,10 +153,12 @@ def models():
         click.echo(f"{entry.name}\tid {entry.model_id}\t{size}\t{entry.description}")
 
 
+from .demo import demo  # noqa: E402
+from .evaluation import eval_group, train_judge_command  # noqa: E402
 from .training import export, train  # noqa: E402
 
-main.add_command(train)
-main.add_command(export)
+for _command in (demo, train, export, train_judge_command, eval_group):
+    main.add_command(_command)
 
 
 if __name__ == "__main__":

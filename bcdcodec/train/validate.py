@@ -5,13 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..evaluation.metrics import psnr_db
 from ..models.bcd import BCDModel
-
-
-def psnr_db(reference: np.ndarray, decoded: np.ndarray) -> float:
-    """PSNR in dB between uint8 arrays of the same shape (peak 255)."""
-    mse = np.mean((reference.astype(np.float64) - decoded.astype(np.float64)) ** 2)
-    return float(10 * np.log10(255.0**2 / max(mse, 1e-10)))
 
 
 @torch.no_grad()

@@ -1,0 +1,1 @@
+"""Evaluation: the Sprites judge classifier, metrics, and the Sprites benchmark."""

@@ -1,0 +1,76 @@
+"""``bcdcodec train-judge`` and ``bcdcodec eval sprites``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from .errors import one_line_errors
+
+
+@click.command("train-judge")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="where to write the judge")
+@click.option("--epochs", type=click.IntRange(1), default=4, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("-f", "--force", is_flag=True)
+@one_line_errors
+def train_judge_command(out, epochs, seed, force):
+    """Train the Sprites judge on the real train-split labels and report its test accuracy."""
+    from bcdcodec.data.sprites import build_split
+    from bcdcodec.evaluation.judge import save_judge, train_judge
+    from bcdcodec.fileio import check_writable
+    from bcdcodec.train.sources import CACHE_DIR
+
+    check_writable(Path(out), force)
+    train, test = build_split("train", cache_dir=CACHE_DIR, progress=True), build_split("test", cache_dir=CACHE_DIR)
+    judge = train_judge(train.videos, train.attributes, train.motion, epochs=epochs, seed=seed)
+    attrs, motion = judge.predict(test.videos)
+    report = {"test_action_accuracy": float((motion == test.motion).mean()),
+              "test_attribute_accuracy": float((attrs == test.attributes).mean()),
+              "test_all_attributes_accuracy": float((attrs == test.attributes).all(1).mean()),
+              "epochs": epochs, "seed": seed}
+    save_judge(judge, out, extra=report)
+    click.echo(json.dumps(report, indent=2))
+
+
+@click.group("eval")
+def eval_group():
+    """Benchmarks of a model on a named data set."""
+
+
+@eval_group.command("sprites")
+@click.option("--model", "model_name", default="sprites-64", show_default=True, help="bundled model name or checkpoint path")
+@click.option("--judge", "judge_path", type=click.Path(dir_okay=False), help="judge file (default: the bundled one)")
+@click.option("--limit", type=click.IntRange(1), help="evaluate a random subset of this many test sequences")
+@click.option("--transfer-pairs", type=click.IntRange(1), help="number of motion-transfer pairs (default: one per sequence)")
+@click.option("--steps", type=click.IntRange(1, 64), help="sampling steps (default: the model's)")
+@click.option("--json-out", type=click.Path(dir_okay=False), help="also write the results here")
+@click.option("--threads", type=click.IntRange(1), help="torch CPU threads")
+@one_line_errors
+def eval_sprites(model_name, judge_path, limit, transfer_pairs, steps, json_out, threads):
+    """Bytes per clip, PSNR/SSIM, judged action/attribute accuracy and motion transfer on the test split."""
+    import torch
+
+    from bcdcodec import api, registry
+    from bcdcodec.data.sprites import build_split
+    from bcdcodec.evaluation.judge import load_judge
+    from bcdcodec.evaluation.sprites_eval import evaluate_sprites
+    from bcdcodec.train.sources import CACHE_DIR
+
+    if threads:
+        torch.set_num_threads(threads)
+    model = api.load_model(model_name)
+    judge = load_judge(judge_path or registry.verified_judge_path())
+    results = evaluate_sprites(model, judge, build_split("test", cache_dir=CACHE_DIR, progress=True), limit=limit,
+                               transfer_pairs=transfer_pairs, steps=steps)
+    results["command"] = "bcdcodec eval sprites " + " ".join(
+        f"--{k.replace('_', '-')} {v}" for k, v in
+        {"model": model_name, "limit": limit, "transfer_pairs": transfer_pairs, "steps": steps}.items() if v is not None)
+    text = json.dumps(results, indent=2)
+    if json_out:
+        from bcdcodec.fileio import write_bytes_atomic
+
+        write_bytes_atomic(json_out, (text + "\n").encode(), force=True)
+    click.echo(text)
