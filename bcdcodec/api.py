@@ -78,7 +78,7 @@ def _as_video(frames, fps) -> Video:
     return Video(frames, Fraction(fps).limit_denominator(1001 * 1000))
 
 
-def _encode_source(source: VideoSource, model: CodecModel, fit: str, sampler: SamplerSettings | None,
+def encode_source(source: VideoSource, model: CodecModel, fit: str, sampler: SamplerSettings | None,
                    progress: bool) -> bytes:
     cfg = model.cfg
     sampler = sampler or SamplerSettings(steps=cfg.default_steps)
@@ -106,7 +106,7 @@ def compress(frames, model: CodecModel, fps=25, *, fit: str = "stretch", sampler
     """Frames ``[T, H, W, 3]`` uint8 (or a :class:`Video`) -> a complete .bcd stream."""
     video = _as_video(frames, fps)
     source = VideoSource(video.width, video.height, video.fps, iter(video.frames), len(video.frames))
-    return _encode_source(source, model, fit, sampler, progress)
+    return encode_source(source, model, fit, sampler, progress)
 
 
 def check_model(header: SequenceHeader, model: CodecModel) -> None:
@@ -163,7 +163,7 @@ def compress_file(src: str | Path, dst: str | Path, model: CodecModel, *, force:
     """Stream a video file through the encoder (one clip in memory at a time) and write the .bcd
     atomically. Returns the stream."""
     source = open_video(src, size=size, fps=fps, max_frames=max_frames)
-    data = _encode_source(source, model, fit, sampler, progress)
+    data = encode_source(source, model, fit, sampler, progress)
     write_bytes_atomic(dst, data, force)
     return data
 

@@ -156,8 +156,9 @@ def models():
 from .demo import demo  # noqa: E402
 from .evaluation import eval_group, train_judge_command  # noqa: E402
 from .training import export, train  # noqa: E402
+from .transfer import transfer  # noqa: E402
 
-for _command in (demo, train, export, train_judge_command, eval_group):
+for _command in (demo, transfer, train, export, train_judge_command, eval_group):
     main.add_command(_command)
 
 

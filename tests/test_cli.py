@@ -76,3 +76,14 @@ def test_models_and_help():
     assert run_cli("models").returncode == 0
     result = run_cli("--help")
     assert result.returncode == 0 and "encode" in result.stdout
+
+
+def test_transfer_from_streams_and_videos(tmp_path, sample_mp4, tiny_checkpoint):
+    a, b = tmp_path / "a.bcd", tmp_path / "b.bcd"
+    assert run_cli("encode", sample_mp4, a, "--checkpoint", tiny_checkpoint).returncode == 0
+    assert run_cli("encode", sample_mp4, b, "--checkpoint", tiny_checkpoint, "--max-frames", "6", "--fps", "10").returncode == 0
+    result = run_cli("transfer", "--content", a, "--motion", b, tmp_path / "t.y4m", "--checkpoint", tiny_checkpoint)
+    assert result.returncode == 0, result.stderr
+    assert "6 frames of 32x24 at 10 fps" in result.stdout
+    mixed = run_cli("transfer", "--content", sample_mp4, "--motion", b, tmp_path / "m.mp4", "--checkpoint", tiny_checkpoint)
+    assert mixed.returncode == 0, mixed.stderr

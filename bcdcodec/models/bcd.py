@@ -72,7 +72,8 @@ class BCDModel(nn.Module):
             vq = self.motion_vq(motion, tau=tau, generator=generator)
             content_hat, bits = self.content_quantizer(content)
             sigma = diffusion.training_sigmas(target.shape[0], cfg.p_mean, cfg.p_std, generator).to(target.device)
-            noise = torch.randn(target.shape, generator=generator).to(target.device)
+            # one noise image per clip, shared by its frames, exactly as the sampler starts decoding
+            noise = torch.randn((target.shape[0], 1, *target.shape[2:]), generator=generator).to(target.device)
             x_noisy = target + noise * sigma.view(-1, 1, 1, 1, 1)
             d = self.denoised(x_noisy, sigma, content_hat, vq.quantized)
             weight = diffusion.loss_weight(sigma, cfg.sigma_data).view(-1, 1, 1, 1, 1)

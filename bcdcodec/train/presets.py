@@ -50,6 +50,8 @@ SPRITES_64 = ModelConfig(
     content_queries=4, content_channels=8, content_symbol_range=64, content_rate_weight=5e-4,
     motion_groups=8, codebook_size=16, group_dim=4, motion_bits_target=10.0,
     dit_dim=192, dit_layers=4, dit_heads=4, default_steps=4,
+    # a codec decoder is strongly conditioned: start sampling lower and train the high-noise end
+    sigma_max=20.0, p_mean=0.0, p_std=1.4,
 )
 
 PRESETS = {

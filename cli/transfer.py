@@ -1,0 +1,53 @@
+"""``bcdcodec transfer``: content of one video, motion of another."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .errors import one_line_errors
+
+
+def _stream(path: str, model, force_fit: str) -> bytes:
+    """A .bcd file's bytes, or a video encoded on the fly."""
+    from bcdcodec import api
+    from bcdcodec.errors import InvalidArgumentError
+    from bcdcodec.video import open_video
+
+    if path.lower().endswith(".bcd"):
+        try:
+            return Path(path).read_bytes()
+        except OSError as exc:
+            raise InvalidArgumentError(f"cannot read {path}: {exc.strerror}") from None
+    source = open_video(path)
+    return api.encode_source(source, model, force_fit, None, progress=False)
+
+
+@click.command()
+@click.option("--content", "content_path", required=True, help="video or .bcd giving who/what is in the result")
+@click.option("--motion", "motion_path", required=True, help="video or .bcd giving how it moves")
+@click.argument("dst", type=click.Path())
+@click.option("--model", "model_name", help="bundled model (default: sprites-64)")
+@click.option("--checkpoint", type=click.Path(dir_okay=False), help="a checkpoint instead of a bundled model")
+@click.option("--fit", type=click.Choice(["stretch", "crop", "pad"]), default="stretch", show_default=True,
+              help="fit policy when a video (not a .bcd) is given")
+@click.option("--steps", type=click.IntRange(1, 64), help="sampling steps (default: the content stream's)")
+@click.option("-f", "--force", is_flag=True, help="overwrite DST if it exists")
+@one_line_errors
+def transfer(content_path, motion_path, dst, model_name, checkpoint, fit, steps, force):
+    """Render the content of one clip with the motion of another (from .bcd: no re-encoding)."""
+    from bcdcodec import registry
+    from bcdcodec.api import load_model
+    from bcdcodec.fileio import check_writable
+    from bcdcodec.transfer import transfer as run_transfer
+    from bcdcodec.video import output_kind, write_video
+
+    if model_name and checkpoint:
+        raise click.UsageError("give --model or --checkpoint, not both")
+    output_kind(dst)
+    check_writable(Path(dst), force)
+    model = load_model(Path(checkpoint)) if checkpoint else load_model(model_name or registry.DEFAULT_MODEL)
+    video = run_transfer(_stream(content_path, model, fit), _stream(motion_path, model, fit), model, steps=steps)
+    write_video(video, dst, force)
+    click.echo(f"{dst}: {len(video.frames)} frames of {video.width}x{video.height} at {float(video.fps):g} fps")
