@@ -35,6 +35,9 @@ class ModelConfig:
     vq_alpha: float = 5.0
     motion_bits_target: float = 160.0  # bits per frame: the operating point
     rate_loss_weight: float = 0.04
+    # weight of the mean per-sample code entropy (bits/frame): without it the batch entropy target
+    # can be met by flat logits plus Gumbel noise, with codes that carry no information
+    vq_confidence_weight: float = 0.0
     # content latent rate (bits of the learned prior) weight in the loss
     content_rate_weight: float = 1e-3
     content_symbol_range: int = 64    # table covers [-range/2, range/2) around the channel median

@@ -43,9 +43,10 @@ def train(preset, config_path, out_dir, steps, batch, data, seed, threads, resum
 @click.argument("src", type=click.Path(dir_okay=False))
 @click.argument("dst", type=click.Path(dir_okay=False))
 @click.option("--half/--full", default=True, show_default=True, help="store weights as float16 (halves the file)")
+@click.option("--default-steps", type=click.IntRange(1, 64), help="set the sampling steps encoders record by default")
 @click.option("-f", "--force", is_flag=True, help="overwrite DST if it exists")
 @one_line_errors
-def export(src, dst, half, force):
+def export(src, dst, half, default_steps, force):
     """Freeze the integer coding tables of a checkpoint and write a coding-ready model file."""
     import hashlib
 
@@ -54,6 +55,8 @@ def export(src, dst, half, force):
 
     check_writable(Path(dst), force)
     net, extra = load_checkpoint(src)
+    if default_steps:
+        net.cfg = dataclasses.replace(net.cfg, default_steps=default_steps)
     net.export_tables()
     save_checkpoint(net, dst, extra={"step": extra.get("step"), "train_config": extra.get("train_config", {})}, half=half)
     digest = hashlib.sha256(Path(dst).read_bytes()).hexdigest()

@@ -25,13 +25,11 @@ class ContentQuantizer(nn.Module):
         self.register_buffer("center", torch.zeros(cfg.content_channels, dtype=torch.int64))
 
     def forward(self, content: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Training: returns the noisy (or rounded, in eval) latent ``[B, K, Cc]`` and its rate in bits per clip ``[B]``."""
+        """Returns the noisy (training) or rounded (eval) latent ``[B, K, Cc]`` and its rate in bits per clip ``[B]``."""
         x = content.permute(0, 2, 1).unsqueeze(-1)  # [B, Cc, K, 1]
         y, likelihoods = self.prior(x)
         bits = -torch.log2(likelihoods).flatten(1).sum(1)
-        if self.training:
-            # straight-through rounding for the decoder path (noisy latent only drives the rate)
-            y = x + (torch.round(x) - x).detach()
+        # training: the decoder sees the prior's noisy latent (x + U(-1/2, 1/2)); eval: rounded
         return y.squeeze(-1).permute(0, 2, 1), bits
 
     def aux_loss(self) -> torch.Tensor:

@@ -52,6 +52,9 @@ class GroupVQ(nn.Module):
         mean_probs = probs.flatten(0, 1).mean(0)  # [N, S]
         entropy = -(mean_probs * torch.log2(mean_probs.clamp_min(1e-12))).sum()
         rate_loss = self.cfg.rate_loss_weight * (entropy - self.cfg.motion_bits_target) ** 2
+        if self.cfg.vq_confidence_weight:
+            per_sample = -(probs * torch.log2(probs.clamp_min(1e-12))).sum((-1, -2)).mean()
+            rate_loss = rate_loss + self.cfg.vq_confidence_weight * per_sample
         if self.training:
             uniform = torch.rand(logits.shape, generator=generator, device=logits.device)
             gumbel = -torch.log(-torch.log(uniform.clamp(1e-9, 1 - 1e-9)))

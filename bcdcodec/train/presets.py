@@ -47,8 +47,8 @@ class TrainConfig:
 SPRITES_64 = ModelConfig(
     name="sprites-64", model_id=1, image_size=64, patch_size=8, clip_len=8,
     enc_dim=192, enc_layers=3, enc_heads=4, patch_embed_dim=16,
-    content_queries=4, content_channels=8, content_symbol_range=64, content_rate_weight=5e-4,
-    motion_groups=8, codebook_size=16, group_dim=4, motion_bits_target=10.0,
+    content_queries=4, content_channels=8, content_symbol_range=64, content_rate_weight=1e-4,
+    motion_groups=8, codebook_size=16, group_dim=4, motion_bits_target=10.0, vq_confidence_weight=0.05,
     dit_dim=192, dit_layers=4, dit_heads=4, default_steps=4,
     # a codec decoder is strongly conditioned: start sampling lower and train the high-noise end
     sigma_max=20.0, p_mean=0.0, p_std=1.4,
