@@ -40,6 +40,15 @@ def _parse_rate(value: str | None) -> float | None:
     return number * 1000 / 25 if match.group(2) else number
 
 
+def _read_stream_file(path: str) -> bytes:
+    from bcdcodec.errors import InvalidArgumentError
+
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise InvalidArgumentError(f"cannot read {path}: {exc.strerror}") from None
+
+
 def _load(model_name: str | None, checkpoint: str | None):
     from bcdcodec import registry
     from bcdcodec.api import load_model
@@ -112,6 +121,7 @@ def encode(src, dst, model_name, checkpoint, rate, fit, sampler, steps, seed, si
 def decode(src, dst, model_name, checkpoint, steps, force, progress):
     """Decode a .bcd stream to DST: .mp4/.mkv/.mov (H.264), .y4m, or a folder of PNG frames."""
     from bcdcodec.api import decompress_file
+    from bcdcodec.bitstream import read_stream
     from bcdcodec.fileio import check_writable
     from bcdcodec.video import output_kind
 
@@ -119,6 +129,7 @@ def decode(src, dst, model_name, checkpoint, steps, force, progress):
         raise click.UsageError("give --model or --checkpoint, not both")
     output_kind(dst)
     check_writable(Path(dst), force)
+    read_stream(_read_stream_file(src))  # a damaged stream fails here, before any model is loaded
     model = _load(model_name, checkpoint) if (model_name or checkpoint) else None
     video = decompress_file(src, dst, model, force=force, steps=steps,
                             progress=_progress_default() if progress is None else progress)
@@ -130,14 +141,9 @@ def decode(src, dst, model_name, checkpoint, steps, force, progress):
 @one_line_errors
 def info(src):
     """Print a stream's header and per-clip sizes as JSON (no model needed)."""
-    from bcdcodec.api import stream_info
-    from bcdcodec.errors import InvalidArgumentError
+    from bcdcodec.bitstream import stream_info
 
-    try:
-        data = Path(src).read_bytes()
-    except OSError as exc:
-        raise InvalidArgumentError(f"cannot read {src}: {exc.strerror}") from None
-    click.echo(json.dumps(stream_info(data), indent=2))
+    click.echo(json.dumps(stream_info(_read_stream_file(src)), indent=2))
 
 
 @main.command()
