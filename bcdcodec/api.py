@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from . import registry
 from .bitstream import SequenceHeader, read_stream, stream_info, write_stream
-from .bitstream.format import HASH_PREFIX_BYTES, MAX_FRAMES
+from .bitstream.format import HASH_PREFIX_BYTES, MAX_FRAMES, ParsedStream
 from .clips import iter_clips
 from .checkpoint import load_checkpoint, weights_digest
 from .coding.ans import ClipSymbols, decode_clip, encode_clip
@@ -121,40 +121,46 @@ def check_model(header: SequenceHeader, model: CodecModel) -> None:
         raise ModelMismatchError("stream resolution or operating point differs from the model's")
 
 
-def decode_symbols(data: bytes, model: CodecModel) -> tuple[SequenceHeader, list[ClipSymbols]]:
-    """Parse a stream and entropy-decode every clip (no diffusion)."""
-    parsed = read_stream(data)
+def _decode_parsed(parsed: ParsedStream, model: CodecModel) -> list[ClipSymbols]:
     check_model(parsed.header, model)
-    symbols = [
+    return [
         decode_clip(payload, model.tables, model.cfg.content_queries, parsed.header.frames_in_clip(i))
         for i, payload in enumerate(parsed.packets)
     ]
-    return parsed.header, symbols
 
 
-def model_for_stream(data: bytes) -> CodecModel:
-    """The bundled model a stream names in its header."""
-    header = read_stream(data).header
-    return load_model(registry.find_by_id(header.model_id).name)
+def decode_symbols(data: bytes, model: CodecModel) -> tuple[SequenceHeader, list[ClipSymbols]]:
+    """Parse a stream and entropy-decode every clip (no diffusion)."""
+    parsed = read_stream(data)
+    return parsed.header, _decode_parsed(parsed, model)
+
+
+def render_clips(clips: list[ClipSymbols], header: SequenceHeader, model: CodecModel, *, steps: int | None = None,
+                 progress: bool = False, desc: str = "decode") -> np.ndarray:
+    """Run the diffusion decoder on each clip's symbols with the header's sampler (``steps``
+    overrides its step count) and map the frames back to the header's source geometry.
+    Returns ``[T, H, W, 3]`` uint8."""
+    sampler = header.sampler
+    settings = SamplerSettings(sampler.kind, steps or sampler.steps, sampler.seed)
+    size = model.cfg.image_size
+    noise = clip_noise((3, size, size), settings.seed)
+    out = []
+    for symbols in tqdm(clips, desc=desc, unit="clip", disable=not progress, file=sys.stderr):
+        frames = model.net.decode_symbols(symbols, settings, noise)
+        out.append(unfit_frames(frames, header.source_width, header.source_height, header.fit).numpy())
+    return np.concatenate(out)
 
 
 def decompress(data: bytes, model: CodecModel | None = None, *, steps: int | None = None,
                progress: bool = False) -> Video:
     """A .bcd stream -> decoded :class:`Video` at the source size (see ``video.fit`` for ``crop``).
 
+    Without ``model``, the bundled model the stream names is loaded (after the stream is verified).
     ``steps`` overrides the sampling steps recorded in the stream."""
-    model = model or model_for_stream(data)
-    header, clips = decode_symbols(data, model)
-    settings = header.sampler
-    if steps is not None:
-        settings = SamplerSettings(settings.kind, steps, settings.seed)
-    size = model.cfg.image_size
-    noise = clip_noise((3, size, size), settings.seed)
-    out = []
-    for symbols in tqdm(clips, desc="decode", unit="clip", disable=not progress, file=sys.stderr):
-        frames = model.net.decode_symbols(symbols, settings, noise)
-        out.append(unfit_frames(frames, header.source_width, header.source_height, header.fit).numpy())
-    return Video(np.concatenate(out), header.fps)
+    parsed = read_stream(data)
+    model = model or load_model(registry.find_by_id(parsed.header.model_id).name)
+    clips = _decode_parsed(parsed, model)
+    return Video(render_clips(clips, parsed.header, model, steps=steps, progress=progress), parsed.header.fps)
 
 
 def compress_file(src: str | Path, dst: str | Path, model: CodecModel, *, force: bool = False, fit: str = "stretch",
@@ -175,7 +181,6 @@ def decompress_file(src: str | Path, dst: str | Path, model: CodecModel | None =
         data = Path(src).read_bytes()
     except OSError as exc:
         raise InvalidArgumentError(f"cannot read {src}: {exc.strerror}") from None
-    read_stream(data)  # a damaged stream fails here, before any model is loaded
     video = decompress(data, model, steps=steps, progress=progress)
     write_video(video, dst, force)
     return video

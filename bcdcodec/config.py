@@ -4,7 +4,7 @@ inferred from weight shapes."""
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .errors import ModelLoadError
 

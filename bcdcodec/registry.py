@@ -58,16 +58,17 @@ def verified_judge_path() -> Path:
     path = WEIGHTS_DIR / JUDGE_FILENAME
     if not JUDGE_SHA256 or not path.is_file():
         raise ModelLoadError("no Sprites judge is bundled; pass --judge PATH")
-    if hashlib.sha256(path.read_bytes()).hexdigest() != JUDGE_SHA256:
-        raise ModelLoadError("the bundled Sprites judge fails its sha256 check")
-    return path
+    return _checked(path, JUDGE_SHA256, "the bundled Sprites judge")
 
 
 def verified_path(entry: RegisteredModel) -> Path:
     """The weights file of ``entry``, after checking its sha256."""
     if not entry.path.is_file():
         raise ModelLoadError(f"bundled weights for {entry.name} are missing: {entry.path}")
-    digest = hashlib.sha256(entry.path.read_bytes()).hexdigest()
-    if digest != entry.sha256:
-        raise ModelLoadError(f"bundled weights for {entry.name} fail their sha256 check")
-    return entry.path
+    return _checked(entry.path, entry.sha256, f"bundled weights for {entry.name}")
+
+
+def _checked(path: Path, sha256: str, what: str) -> Path:
+    if hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
+        raise ModelLoadError(f"{what}: sha256 check failed ({path})")
+    return path

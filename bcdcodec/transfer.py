@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
-import numpy as np
-from tqdm import tqdm
-
-from .api import CodecModel, decode_symbols
+from .api import CodecModel, decode_symbols, render_clips
 from .coding.ans import ClipSymbols
-from .diffusion import clip_noise
-from .settings import SamplerSettings
-from .video import Video, unfit_frames
+from .video import Video
 
 
 def transfer(content_stream: bytes, motion_stream: bytes, model: CodecModel, *, steps: int | None = None,
@@ -21,14 +14,7 @@ def transfer(content_stream: bytes, motion_stream: bytes, model: CodecModel, *, 
     stream's geometry (source size and fit policy) and sampler."""
     content_header, content_clips = decode_symbols(content_stream, model)
     motion_header, motion_clips = decode_symbols(motion_stream, model)
-    sampler = content_header.sampler
-    settings = SamplerSettings(sampler.kind, steps or sampler.steps, sampler.seed)
-    size = model.cfg.image_size
-    noise = clip_noise((3, size, size), settings.seed)
-    out = []
-    for i, motion in enumerate(tqdm(motion_clips, desc="transfer", unit="clip", disable=not progress, file=sys.stderr)):
-        mixed = ClipSymbols(content_clips[min(i, len(content_clips) - 1)].content, motion.motion)
-        frames = model.net.decode_symbols(mixed, settings, noise)
-        out.append(unfit_frames(frames, content_header.source_width, content_header.source_height,
-                                content_header.fit).numpy())
-    return Video(np.concatenate(out), motion_header.fps)
+    mixed = [ClipSymbols(content_clips[min(i, len(content_clips) - 1)].content, clip.motion)
+             for i, clip in enumerate(motion_clips)]
+    frames = render_clips(mixed, content_header, model, steps=steps, progress=progress, desc="transfer")
+    return Video(frames, motion_header.fps)

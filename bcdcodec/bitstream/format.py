@@ -10,7 +10,7 @@ import zlib
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..settings import MAX_STEPS, SAMPLERS, SamplerSettings
+from ..settings import SAMPLERS, SamplerSettings
 from ..errors import (
     CorruptPacketError,
     InvalidHeaderError,
@@ -111,7 +111,6 @@ def _read_header(r: Reader) -> SequenceHeader:
         raise InvalidHeaderError("sampler byte has its reserved bit set")
     seed = r.varint("seed", 0, 2**32 - 1)
     sampler = SamplerSettings(kind=SAMPLERS[sampler_byte >> 7], steps=(sampler_byte & 0x3F) + 1, seed=seed)
-    assert sampler.steps <= MAX_STEPS
     return SequenceHeader(
         model_id=model_id, weights_hash=weights_hash, source_width=width, source_height=height, fps=fps,
         frame_count=frame_count, clip_len=clip_len, model_size=model_size, operating_point=operating_point,

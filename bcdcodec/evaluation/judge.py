@@ -14,6 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..errors import ModelLoadError
+from ..video.fit import videos_to_float
 
 JUDGE_FORMAT = "bcdcodec-sprites-judge"
 
@@ -56,7 +57,7 @@ class SpritesJudge(nn.Module):
         self.eval()
         attrs, motions = [], []
         for start in range(0, len(videos_u8), batch):
-            x = torch.from_numpy(videos_u8[start:start + batch]).permute(0, 1, 4, 2, 3).float() / 127.5 - 1
+            x = videos_to_float(videos_u8[start:start + batch])
             a, m = self(x)
             attrs.append(a.argmax(-1).numpy())
             motions.append(m.argmax(-1).numpy())
@@ -107,7 +108,7 @@ def train_judge(videos: np.ndarray, attributes: np.ndarray, motion: np.ndarray, 
     judge.train()
     for _ in tqdm(range(steps), desc="judge", disable=not progress):
         idx = rng.integers(0, len(videos), size=batch)
-        x = torch.from_numpy(videos[idx]).permute(0, 1, 4, 2, 3).float() / 127.5 - 1
+        x = videos_to_float(videos[idx])
         x = x + augment_noise * torch.randn(x.shape, generator=generator)
         loss = judge_loss(judge, x, torch.from_numpy(attributes[idx]), torch.from_numpy(motion[idx]))
         optimizer.zero_grad()

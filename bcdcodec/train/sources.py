@@ -10,14 +10,10 @@ import torch
 from ..data.folder import VideoFolderClips
 from ..data.procedural import procedural_split
 from ..data.sprites import SpritesSplit, build_split
+from ..video.fit import videos_to_float
 from .presets import TrainConfig
 
 CACHE_DIR = Path(__file__).resolve().parents[2] / "cache" / "sprites"
-
-
-def _to_model(videos: np.ndarray) -> torch.Tensor:
-    """``[B, T, H, W, 3]`` uint8 -> ``[B, T, 3, H, W]`` float in ``[-1, 1]``."""
-    return torch.from_numpy(videos).permute(0, 1, 4, 2, 3).float() / 127.5 - 1.0
 
 
 class SplitSource:
@@ -25,11 +21,11 @@ class SplitSource:
         self.train, self.validation = train, validation
 
     def train_batch(self, batch: int, rng: np.random.Generator) -> torch.Tensor:
-        return _to_model(self.train.videos[rng.integers(0, len(self.train), size=batch)])
+        return videos_to_float(self.train.videos[rng.integers(0, len(self.train), size=batch)])
 
     def validation_clips(self, count: int) -> torch.Tensor:
         picks = np.random.default_rng(0).choice(len(self.validation), size=min(count, len(self.validation)), replace=False)
-        return _to_model(self.validation.videos[np.sort(picks)])
+        return videos_to_float(self.validation.videos[np.sort(picks)])
 
 
 class FolderSource:

@@ -32,6 +32,11 @@ def to_float(frames_u8: torch.Tensor) -> torch.Tensor:
     return frames_u8.permute(0, 3, 1, 2).float() / 127.5 - 1.0
 
 
+def videos_to_float(videos_u8) -> torch.Tensor:
+    """Batches of clips ``[B, T, H, W, 3]`` uint8 (numpy) -> ``[B, T, 3, H, W]`` float in ``[-1, 1]``."""
+    return torch.from_numpy(videos_u8).permute(0, 1, 4, 2, 3).float() / 127.5 - 1.0
+
+
 def to_uint8(frames: torch.Tensor) -> torch.Tensor:
     """``[T, 3, H, W]`` float in ``[-1, 1]`` -> ``[T, H, W, 3]`` uint8."""
     return ((frames.clamp(-1, 1) + 1.0) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).contiguous()
