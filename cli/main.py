@@ -159,12 +159,13 @@ def models():
         click.echo(f"{entry.name}\tid {entry.model_id}\t{size}\t{entry.description}")
 
 
+from .bench import bench  # noqa: E402
 from .demo import demo  # noqa: E402
 from .evaluation import eval_group, train_judge_command  # noqa: E402
 from .training import export, train  # noqa: E402
 from .transfer import transfer  # noqa: E402
 
-for _command in (demo, transfer, train, export, train_judge_command, eval_group):
+for _command in (bench, demo, transfer, train, export, train_judge_command, eval_group):
     main.add_command(_command)
 
 

@@ -1,0 +1,133 @@
+"""``bcdcodec bench``: every codec at every rate point on every sequence of a suite, measured alike.
+
+Rates count whole files: the ``.bcd`` file for bcdcodec, every elementary-stream packet for the
+classical codecs. Quality is measured on the RGB frames each decoder returns against the suite's
+RGB frames. Results are per rate point, averaged over sequences.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm import tqdm
+
+from .. import __version__
+from ..evaluation.metrics import ms_ssim, ms_ssim_window, psnr_db, psnr_y_db, ssim
+from . import classical
+from .rd import bd_rate_percent, bytes_ratio_at_equal_quality
+from .suites import Suite
+
+QUALITY_KEYS = ("psnr_rgb_db", "psnr_y_db", "ssim_win7", "ms_ssim")
+PRIMARY_RATE = "file_bytes_per_sequence"
+
+
+@dataclass
+class PointResult:
+    """One rate point of one codec, its numbers averaged over the suite's sequences."""
+
+    codec: str
+    setting: str
+    per_sequence: list[dict] = field(default_factory=list)
+    judge: dict | None = None
+
+    def summary(self) -> dict:
+        rows = self.per_sequence
+        out = {"codec": self.codec, "setting": self.setting, "sequences": len(rows)}
+        for key in (PRIMARY_RATE, "bits_per_frame", "kbps_at_source_fps", "bits_per_pixel", *QUALITY_KEYS,
+                    "encode_seconds", "decode_seconds"):
+            out[key + "_mean"] = float(np.mean([r[key] for r in rows]))
+        out[PRIMARY_RATE + "_max"] = int(max(r[PRIMARY_RATE] for r in rows))
+        if self.judge:
+            out.update(self.judge)
+        return out
+
+
+def _measure(reference: np.ndarray, decoded: np.ndarray, size_bytes: int, fps, seconds: tuple[float, float]) -> dict:
+    t, h, w = reference.shape[:3]
+    if decoded.shape != reference.shape:
+        raise RuntimeError(f"decoder returned {decoded.shape}, expected {reference.shape}")
+    bits = 8 * size_bytes
+    return {
+        PRIMARY_RATE: size_bytes, "bits_per_frame": bits / t, "kbps_at_source_fps": bits * float(fps) / t / 1000,
+        "bits_per_pixel": bits / (t * h * w), "psnr_rgb_db": psnr_db(reference, decoded),
+        "psnr_y_db": psnr_y_db(reference, decoded), "ssim_win7": ssim(reference, decoded),
+        "ms_ssim": ms_ssim(reference, decoded), "encode_seconds": seconds[0], "decode_seconds": seconds[1],
+    }
+
+
+def _judge_accuracy(judge, suite: Suite, decoded: list[np.ndarray]) -> dict:
+    pred_attr, pred_motion = judge.predict(np.stack(decoded))
+    attributes = np.stack([s.attributes for s in suite.sequences])
+    motion = np.array([s.motion for s in suite.sequences])
+    return {"judge_action_accuracy": float(np.mean(pred_motion == motion)),
+            "judge_attribute_accuracy": float(np.mean(pred_attr == attributes))}
+
+
+def run_classical(suite: Suite, spec: classical.ClassicalCodec, qualities, judge=None, progress: bool = True) -> list[PointResult]:
+    results = []
+    for quality in qualities:
+        point = PointResult(spec.name, f"{spec.quality_option}={quality}")
+        decoded_all = []
+        for seq in tqdm(suite.sequences, desc=f"{spec.name} {point.setting}", disable=not progress,
+                        file=sys.stderr, leave=False):
+            start = time.perf_counter()
+            packets = classical.encode(seq.frames, spec, quality, fps=round(float(seq.fps)) or 25)
+            mid = time.perf_counter()
+            decoded = classical.decode(packets, spec)
+            end = time.perf_counter()
+            point.per_sequence.append(_measure(seq.frames, decoded, sum(map(len, packets)), seq.fps, (mid - start, end - mid)))
+            decoded_all.append(decoded)
+        if judge is not None:
+            point.judge = _judge_accuracy(judge, suite, decoded_all)
+        results.append(point)
+    return results
+
+
+def run_bcdcodec(suite: Suite, model, judge=None, steps: int | None = None, progress: bool = True) -> PointResult:
+    from .. import api
+    from ..settings import SamplerSettings
+
+    settings = SamplerSettings(steps=steps or model.cfg.default_steps)
+    point = PointResult("bcdcodec", f"{model.name} steps={settings.steps}")
+    decoded_all = []
+    for seq in tqdm(suite.sequences, desc=f"bcdcodec {model.name}", disable=not progress, file=sys.stderr, leave=False):
+        start = time.perf_counter()
+        data = api.compress(seq.frames, model, fps=seq.fps, sampler=settings)
+        mid = time.perf_counter()
+        decoded = api.decompress(data, model).frames
+        end = time.perf_counter()
+        point.per_sequence.append(_measure(seq.frames, decoded, len(data), seq.fps, (mid - start, end - mid)))
+        decoded_all.append(decoded)
+    if judge is not None:
+        point.judge = _judge_accuracy(judge, suite, decoded_all)
+    return point
+
+
+def compare(points: list[dict], quality_key: str = "psnr_rgb_db") -> dict:
+    """BD-rate and bytes-at-equal-quality of bcdcodec against each classical codec, on ``quality_key``."""
+    curves: dict[str, list[tuple[float, float]]] = {}
+    for p in points:
+        curves.setdefault(p["codec"], []).append((p[PRIMARY_RATE + "_mean"], p[quality_key + "_mean"]))
+    ours = curves.get("bcdcodec", [])
+    out = {}
+    for name, curve in curves.items():
+        if name == "bcdcodec" or not ours:
+            continue
+        out[name] = {"bd_rate_percent_of_bcdcodec": bd_rate_percent(curve, ours),
+                     "bytes_ratio_at_equal_quality": bytes_ratio_at_equal_quality(curve, ours)}
+    return out
+
+
+def environment(suite: Suite) -> dict:
+    import torch
+
+    first = suite.sequences[0].frames
+    return {"bcdcodec": __version__, "torch": torch.__version__, "python": platform.python_version(),
+            "ffmpeg_via_pyav": classical.library_versions(), "suite": suite.name, "description": suite.description,
+            "sequences": len(suite.sequences), "frames_per_sequence": [int(s.frames.shape[0]) for s in suite.sequences],
+            "frame_size_px": [int(first.shape[2]), int(first.shape[1])],
+            "ms_ssim_window_px": ms_ssim_window(*first.shape[1:3])}

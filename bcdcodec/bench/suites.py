@@ -1,0 +1,101 @@
+"""Benchmark suites: named sets of sequences, all fitted to the model's square frame size.
+
+A sequence is what each codec codes as one file (one GOP for the classical codecs): ``frames
+[T, S, S, 3]`` uint8 RGB at the model's size ``S``, with its source fps and, for sprites, labels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..errors import InvalidArgumentError
+from ..video.fit import fit_frames, to_uint8
+from ..video.reader import open_video
+
+SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".y4m", ".264", ".h264", ".265", ".hevc", ".yuv"}
+
+
+@dataclass
+class Sequence:
+    name: str
+    frames: np.ndarray            # [T, S, S, 3] uint8
+    fps: Fraction
+    attributes: np.ndarray | None = None  # [4] int, sprites only
+    motion: int | None = None             # 0..8, sprites only
+
+
+@dataclass
+class Suite:
+    name: str
+    description: str
+    sequences: list[Sequence]
+
+    @property
+    def labelled(self) -> bool:
+        return all(s.attributes is not None for s in self.sequences)
+
+
+def _sprites_test(count: int | None, seed: int) -> Suite:
+    from ..data.sprites import DEFAULT_SHEETS, build_split
+    from ..train.sources import CACHE_DIR
+
+    if not Path(DEFAULT_SHEETS).is_dir():
+        raise InvalidArgumentError(f"the sprites-test suite needs the layer sheets in {DEFAULT_SHEETS}")
+    split = build_split("test", cache_dir=CACHE_DIR, progress=True)
+    rng = np.random.default_rng(seed)
+    characters = np.unique(split.character)
+    # one sequence per test character (its action drawn with the seed), then the first `count`
+    picks = [int(rng.choice(np.flatnonzero(split.character == c))) for c in characters]
+    picks = picks[:count] if count else picks
+    sequences = [Sequence(f"char{split.character[i]}-m{split.motion[i]}", split.videos[i], Fraction(25),
+                          split.attributes[i], int(split.motion[i])) for i in picks]
+    return Suite("sprites-test", f"Sprites test split: {len(sequences)} of the 296 held-out characters, "
+                 "one 8-frame sequence each (action x direction drawn with the seed)", sequences)
+
+
+def _procedural(count: int | None, seed: int) -> Suite:
+    from ..data.procedural import procedural_split
+
+    split = procedural_split(count or 8, seed=seed)
+    sequences = [Sequence(f"procedural{i}", v, Fraction(25), a, int(m))
+                 for i, (v, a, m) in enumerate(zip(split.videos, split.attributes, split.motion))]
+    return Suite("procedural", "procedural sprites of our own (no external files)", sequences)
+
+
+def _read_fitted(path: Path, size: int, frames: int, fit: str) -> Sequence:
+    source = open_video(path, max_frames=frames)
+    video = np.stack(list(source.frames))
+    fitted = to_uint8(fit_frames(torch.from_numpy(video), size, fit)).numpy()
+    return Sequence(path.stem, fitted, source.fps)
+
+
+def _folder(root: Path, name: str, count: int | None, size: int, frames: int, fit: str) -> Suite:
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
+    if not files:
+        raise InvalidArgumentError(f"no videos found under {root}")
+    files = files[:count] if count else files
+    return Suite(name, f"{len(files)} videos under {root}: first {frames} frames, {fit} to {size}x{size}",
+                 [_read_fitted(p, size, frames, fit) for p in files])
+
+
+SUITES = ("sprites-test", "talking-heads-dev", "natural-dev", "procedural")
+
+
+def load_suite(name: str, *, size: int = 64, count: int | None = None, frames: int = 64, fit: str = "crop",
+               seed: int = 0, data_root: Path = SHARED_DATA) -> Suite:
+    """A named suite, or any folder of videos given by its path."""
+    if name == "sprites-test":
+        return _sprites_test(count, seed)
+    if name == "procedural":
+        return _procedural(count, seed)
+    folders = {"talking-heads-dev": data_root / "talking_heads" / "dev", "natural-dev": data_root / "natural"}
+    root = folders.get(name, Path(name))
+    if not root.is_dir():
+        raise InvalidArgumentError(f"unknown suite {name!r} (choose from {', '.join(SUITES)} or give a folder)")
+    return _folder(root, name if name in folders else root.name, count, size, frames, fit)
