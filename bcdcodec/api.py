@@ -7,10 +7,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -21,13 +23,16 @@ from .bitstream import SequenceHeader, read_stream, stream_info, write_stream
 from .bitstream.format import HASH_PREFIX_BYTES, MAX_FRAMES, ParsedStream
 from .clips import iter_clips
 from .checkpoint import load_checkpoint, weights_digest
-from .coding.ans import ClipSymbols, decode_clip, encode_clip
+from .coding.ans import ClipSymbols, decode_clip, decode_clip_with_prior, encode_clip, encode_clip_with_prior
 from .coding.tables import CodingTables
 from .diffusion import clip_noise
 from .settings import SamplerSettings
 from .errors import InvalidArgumentError, ModelLoadError, ModelMismatchError, StreamError, VideoError
 from .fileio import write_bytes_atomic
 from .models.bcd import BCDModel
+
+if TYPE_CHECKING:
+    from .prior_file import LoadedPrior
 from .video import Video, VideoSource, fit_frames, open_video, unfit_frames, write_video
 
 
@@ -39,6 +44,7 @@ class CodecModel:
     name: str
     digest: bytes          # sha256 of the weights
     tables: CodingTables
+    prior: "LoadedPrior | None" = None  # autoregressive motion prior (entropy model and generator)
 
     @property
     def cfg(self):
@@ -67,6 +73,26 @@ def load_model(name_or_path: str | Path) -> CodecModel:
     return CodecModel.from_network(net, entry.name)
 
 
+def attach_prior(model: CodecModel, path: str | Path) -> CodecModel:
+    """``model`` with the motion prior in ``path``; refuses a prior trained on another codec."""
+    from .prior_file import load_prior
+
+    prior = load_prior(path)
+    if prior.codec_sha256 != model.digest.hex():
+        raise ModelMismatchError(f"motion prior {path} was trained on another model than {model.name}")
+    return dataclasses.replace(model, prior=prior)
+
+
+def _bundled_prior(model: CodecModel) -> CodecModel:
+    try:
+        entry = registry.find(model.name)
+    except ModelLoadError:
+        entry = None
+    if entry is None or not entry.prior_filename:
+        raise ModelMismatchError("the stream's motion is prior-coded and no motion prior is loaded (pass --prior)")
+    return attach_prior(model, registry.verified_prior_path(entry))
+
+
 def _as_video(frames, fps) -> Video:
     if isinstance(frames, Video):
         return frames
@@ -79,8 +105,10 @@ def _as_video(frames, fps) -> Video:
 
 
 def encode_source(source: VideoSource, model: CodecModel, fit: str, sampler: SamplerSettings | None,
-                   progress: bool) -> bytes:
+                   progress: bool, motion_prior: bool = False) -> bytes:
     cfg = model.cfg
+    if motion_prior and model.prior is None:
+        raise InvalidArgumentError(f"{model.name} has no motion prior loaded")
     sampler = sampler or SamplerSettings(steps=cfg.default_steps)
     total = -(-source.frame_count_hint // cfg.clip_len) if source.frame_count_hint else None
     payloads, frame_count = [], 0
@@ -90,23 +118,29 @@ def encode_source(source: VideoSource, model: CodecModel, fit: str, sampler: Sam
         if frame_count > MAX_FRAMES:
             raise VideoError(f"more than {MAX_FRAMES} frames in one stream")
         symbols = model.net.encode_symbols(fit_frames(torch.from_numpy(clip), cfg.image_size, fit))
-        payloads.append(encode_clip(symbols, model.tables))
+        if motion_prior:
+            rows = model.prior.integer.tables(symbols.content, symbols.motion, cfg.table_precision)
+            payloads.append(encode_clip_with_prior(symbols, model.tables, rows))
+        else:
+            payloads.append(encode_clip(symbols, model.tables))
     if not frame_count:
         raise VideoError("no frames to encode")
     header = SequenceHeader(
         model_id=cfg.model_id, weights_hash=model.hash_prefix, source_width=source.width,
         source_height=source.height, fps=source.fps, frame_count=frame_count, clip_len=cfg.clip_len,
         model_size=cfg.image_size, operating_point=int(round(cfg.motion_bits_target)), sampler=sampler, fit=fit,
+        motion_prior_hash=model.prior.digest[:HASH_PREFIX_BYTES] if motion_prior else None,
     )
     return write_stream(header, payloads)
 
 
 def compress(frames, model: CodecModel, fps=25, *, fit: str = "stretch", sampler: SamplerSettings | None = None,
-             progress: bool = False) -> bytes:
-    """Frames ``[T, H, W, 3]`` uint8 (or a :class:`Video`) -> a complete .bcd stream."""
+             progress: bool = False, motion_prior: bool = False) -> bytes:
+    """Frames ``[T, H, W, 3]`` uint8 (or a :class:`Video`) -> a complete .bcd stream;
+    ``motion_prior`` codes motion under the model's autoregressive prior (stream flag)."""
     video = _as_video(frames, fps)
     source = VideoSource(video.width, video.height, video.fps, iter(video.frames), len(video.frames))
-    return encode_source(source, model, fit, sampler, progress)
+    return encode_source(source, model, fit, sampler, progress, motion_prior)
 
 
 def check_model(header: SequenceHeader, model: CodecModel) -> None:
@@ -123,10 +157,21 @@ def check_model(header: SequenceHeader, model: CodecModel) -> None:
 
 def _decode_parsed(parsed: ParsedStream, model: CodecModel) -> list[ClipSymbols]:
     check_model(parsed.header, model)
-    return [
-        decode_clip(payload, model.tables, model.cfg.content_queries, parsed.header.frames_in_clip(i))
-        for i, payload in enumerate(parsed.packets)
-    ]
+    header, cfg = parsed.header, model.cfg
+    if header.motion_prior_hash is None:
+        return [decode_clip(payload, model.tables, cfg.content_queries, header.frames_in_clip(i))
+                for i, payload in enumerate(parsed.packets)]
+    model = model if model.prior is not None else _bundled_prior(model)
+    if model.prior.digest[:HASH_PREFIX_BYTES] != header.motion_prior_hash:
+        raise ModelMismatchError(f"stream needs motion prior {header.motion_prior_hash.hex()}, "
+                                 f"got {model.prior.digest[:HASH_PREFIX_BYTES].hex()}")
+    integer = model.prior.integer
+
+    def frame_rows(content, motion):
+        return integer.tables(content, motion, cfg.table_precision)[-1]
+
+    return [decode_clip_with_prior(payload, model.tables, cfg.content_queries, header.frames_in_clip(i), frame_rows)
+            for i, payload in enumerate(parsed.packets)]
 
 
 def decode_symbols(data: bytes, model: CodecModel) -> tuple[SequenceHeader, list[ClipSymbols]]:
@@ -165,11 +210,12 @@ def decompress(data: bytes, model: CodecModel | None = None, *, steps: int | Non
 
 def compress_file(src: str | Path, dst: str | Path, model: CodecModel, *, force: bool = False, fit: str = "stretch",
                   sampler: SamplerSettings | None = None, size: tuple[int, int] | None = None,
-                  fps: Fraction | None = None, max_frames: int | None = None, progress: bool = False) -> bytes:
+                  fps: Fraction | None = None, max_frames: int | None = None, progress: bool = False,
+                  motion_prior: bool = False) -> bytes:
     """Stream a video file through the encoder (one clip in memory at a time) and write the .bcd
     atomically. Returns the stream."""
     source = open_video(src, size=size, fps=fps, max_frames=max_frames)
-    data = encode_source(source, model, fit, sampler, progress)
+    data = encode_source(source, model, fit, sampler, progress, motion_prior)
     write_bytes_atomic(dst, data, force)
     return data
 
@@ -187,6 +233,6 @@ def decompress_file(src: str | Path, dst: str | Path, model: CodecModel | None =
 
 
 __all__ = [
-    "CodecModel", "load_model", "compress", "decompress", "compress_file", "decompress_file",
+    "CodecModel", "load_model", "attach_prior", "compress", "decompress", "compress_file", "decompress_file",
     "decode_symbols", "stream_info", "StreamError", "SamplerSettings",
 ]

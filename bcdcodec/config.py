@@ -41,6 +41,13 @@ class ModelConfig:
     # content latent rate (bits of the learned prior) weight in the loss
     content_rate_weight: float = 1e-3
     content_symbol_range: int = 64    # table covers [-range/2, range/2) around the channel median
+    # fixed gain on the encoder's content output: rounding adds noise of width 1, so the latent
+    # must start well above that scale or the decoder learns to ignore it
+    content_gain: float = 1.0
+    codebook_init_std: float = 1.0    # motion codebook init; match the encoder's output scale
+    # True: sample codes with Gumbel noise in training; False: argmax codes with a straight-through
+    # softmax gradient (the decoder then sees the same codes in training as in coding)
+    vq_gumbel: bool = True
     # denoiser (DiT with spatial and temporal attention)
     dit_dim: int = 256
     dit_layers: int = 6               # each layer = one spatial block + one temporal block
@@ -52,6 +59,9 @@ class ModelConfig:
     p_mean: float = -1.2
     p_std: float = 1.2
     default_steps: int = 8
+    # fraction of training clips denoised from sigma_max exactly: the first sampler step, where
+    # the decoder has only its content and motion codes to go on
+    anchor_fraction: float = 0.0
     # cross-driving: fraction of training clips reconstructed from content of their first half
     # and motion of their second half
     cross_drive_fraction: float = 0.75

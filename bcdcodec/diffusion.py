@@ -27,9 +27,13 @@ def karras_sigmas(steps: int, sigma_min: float, sigma_max: float, rho: float = 7
     return torch.cat([sigmas, torch.zeros(1, dtype=torch.float64)])
 
 
-def training_sigmas(batch: int, p_mean: float, p_std: float, generator: torch.Generator | None) -> torch.Tensor:
-    """Log-normal noise levels ``[batch]`` for training."""
-    return (torch.randn(batch, generator=generator) * p_std + p_mean).exp()
+def training_sigmas(batch: int, p_mean: float, p_std: float, generator: torch.Generator | None,
+                    anchor_fraction: float = 0.0, sigma_max: float = 80.0) -> torch.Tensor:
+    """Log-normal noise levels ``[batch]`` for training; the first ``round(anchor_fraction * batch)``
+    are exactly ``sigma_max``."""
+    sigma = (torch.randn(batch, generator=generator) * p_std + p_mean).exp()
+    sigma[: int(round(anchor_fraction * batch))] = sigma_max
+    return sigma
 
 
 def loss_weight(sigma: torch.Tensor, sigma_data: float) -> torch.Tensor:

@@ -22,6 +22,8 @@ class RegisteredModel:
     filename: str
     sha256: str
     description: str
+    prior_filename: str = ""       # bundled autoregressive motion prior, if any
+    prior_sha256: str = ""
 
     @property
     def path(self) -> Path:
@@ -66,6 +68,14 @@ def verified_path(entry: RegisteredModel) -> Path:
     if not entry.path.is_file():
         raise ModelLoadError(f"bundled weights for {entry.name} are missing: {entry.path}")
     return _checked(entry.path, entry.sha256, f"bundled weights for {entry.name}")
+
+
+def verified_prior_path(entry: RegisteredModel) -> Path:
+    """The motion prior file bundled with ``entry``, after checking its sha256."""
+    path = WEIGHTS_DIR / entry.prior_filename
+    if not entry.prior_filename or not path.is_file():
+        raise ModelLoadError(f"no motion prior is bundled for {entry.name}")
+    return _checked(path, entry.prior_sha256, f"bundled motion prior for {entry.name}")
 
 
 def _checked(path: Path, sha256: str, what: str) -> Path:

@@ -49,13 +49,23 @@ def _read_stream_file(path: str) -> bytes:
         raise InvalidArgumentError(f"cannot read {path}: {exc.strerror}") from None
 
 
-def _load(model_name: str | None, checkpoint: str | None):
+def _load(model_name: str | None, checkpoint: str | None, prior: str | None = None):
     from bcdcodec import registry
-    from bcdcodec.api import load_model
+    from bcdcodec.api import attach_prior, load_model
 
-    if checkpoint:
-        return load_model(Path(checkpoint))
-    return load_model(model_name or registry.DEFAULT_MODEL)
+    model = load_model(Path(checkpoint)) if checkpoint else load_model(model_name or registry.DEFAULT_MODEL)
+    return attach_prior(model, prior) if prior else model
+
+
+def _load_with_bundled_prior(model_name: str | None, checkpoint: str | None, prior: str | None):
+    """The model, with ``prior`` or else the prior bundled with it."""
+    from bcdcodec import registry
+    from bcdcodec.api import attach_prior
+
+    model = _load(model_name, checkpoint, prior)
+    if model.prior is None and not checkpoint:
+        model = attach_prior(model, registry.verified_prior_path(registry.find(model.name)))
+    return model
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -78,10 +88,13 @@ def main() -> None:
 @click.option("--size", help="frame size WxH of a raw .yuv input")
 @click.option("--fps", type=click.FloatRange(0.001, 1000), help="override the input frame rate")
 @click.option("--max-frames", type=click.IntRange(1), help="encode at most this many frames")
+@click.option("--motion-prior", is_flag=True, help="code motion under the autoregressive prior (smaller files)")
+@click.option("--prior", type=click.Path(dir_okay=False), help="motion prior file (default: the model's bundled one)")
 @click.option("-f", "--force", is_flag=True, help="overwrite DST if it exists")
 @click.option("--progress/--no-progress", default=None, help="progress bar (default: when stderr is a terminal)")
 @one_line_errors
-def encode(src, dst, model_name, checkpoint, rate, fit, sampler, steps, seed, size, fps, max_frames, force, progress):
+def encode(src, dst, model_name, checkpoint, rate, fit, sampler, steps, seed, size, fps, max_frames, motion_prior,
+           prior, force, progress):
     """Encode a video file (anything FFmpeg reads, or raw I420 .yuv) into a .bcd stream."""
     from bcdcodec.api import compress_file
     from bcdcodec.diffusion import SamplerSettings
@@ -92,7 +105,7 @@ def encode(src, dst, model_name, checkpoint, rate, fit, sampler, steps, seed, si
         raise click.UsageError("give --model or --checkpoint, not both")
     check_writable(Path(dst), force)
     size_wh, target = _parse_size(size), _parse_rate(rate)
-    model = _load(model_name, checkpoint)
+    model = _load_with_bundled_prior(model_name, checkpoint, prior) if motion_prior else _load(model_name, checkpoint)
     if target is not None and abs(target - model.cfg.motion_bits_target) > 0.5:
         raise InvalidArgumentError(
             f"{model.name} is trained for {model.cfg.motion_bits_target:g} motion bits per frame, not {target:g}"
@@ -100,7 +113,7 @@ def encode(src, dst, model_name, checkpoint, rate, fit, sampler, steps, seed, si
     settings = SamplerSettings(sampler, steps or model.cfg.default_steps, seed)
     data = compress_file(src, dst, model, force=force, fit=fit, sampler=settings, size=size_wh,
                          fps=Fraction(fps).limit_denominator(1001) if fps else None, max_frames=max_frames,
-                         progress=_progress_default() if progress is None else progress)
+                         progress=_progress_default() if progress is None else progress, motion_prior=motion_prior)
     from bcdcodec.api import stream_info
 
     info = stream_info(data)
@@ -115,10 +128,11 @@ def encode(src, dst, model_name, checkpoint, rate, fit, sampler, steps, seed, si
 @click.option("--model", "model_name", help="bundled model (default: the one the stream names)")
 @click.option("--checkpoint", type=click.Path(dir_okay=False), help="checkpoint the stream was made with")
 @click.option("--steps", type=click.IntRange(1, 64), help="override the sampling steps in the stream")
+@click.option("--prior", type=click.Path(dir_okay=False), help="motion prior of a prior-coded stream (default: bundled)")
 @click.option("-f", "--force", is_flag=True, help="overwrite DST if it exists")
 @click.option("--progress/--no-progress", default=None, help="progress bar (default: when stderr is a terminal)")
 @one_line_errors
-def decode(src, dst, model_name, checkpoint, steps, force, progress):
+def decode(src, dst, model_name, checkpoint, steps, prior, force, progress):
     """Decode a .bcd stream to DST: .mp4/.mkv/.mov (H.264), .y4m, or a folder of PNG frames."""
     from bcdcodec.api import decompress_file
     from bcdcodec.bitstream import read_stream
@@ -130,7 +144,7 @@ def decode(src, dst, model_name, checkpoint, steps, force, progress):
     output_kind(dst)
     check_writable(Path(dst), force)
     read_stream(_read_stream_file(src))  # a damaged stream fails here, before any model is loaded
-    model = _load(model_name, checkpoint) if (model_name or checkpoint) else None
+    model = _load(model_name, checkpoint, prior) if (model_name or checkpoint or prior) else None
     video = decompress_file(src, dst, model, force=force, steps=steps,
                             progress=_progress_default() if progress is None else progress)
     click.echo(f"{dst}: {len(video.frames)} frames of {video.width}x{video.height} at {float(video.fps):g} fps")
@@ -162,10 +176,12 @@ def models():
 from .bench import bench  # noqa: E402
 from .demo import demo  # noqa: E402
 from .evaluation import eval_group, train_judge_command  # noqa: E402
+from .prior import generate_command, train_prior_command  # noqa: E402
 from .training import export, train  # noqa: E402
 from .transfer import transfer  # noqa: E402
 
-for _command in (bench, demo, transfer, train, export, train_judge_command, eval_group):
+for _command in (bench, demo, transfer, train, export, train_judge_command, eval_group, train_prior_command,
+                 generate_command):
     main.add_command(_command)
 
 

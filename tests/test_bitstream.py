@@ -72,6 +72,8 @@ def test_garbage_version_and_trailing_data():
     with pytest.raises(UnsupportedVersionError):
         read_stream(data[:3] + bytes([0x20]) + data[4:])
     with pytest.raises(UnsupportedVersionError):
+        read_stream(data[:3] + bytes([0x12]) + data[4:])
+    with pytest.raises(CorruptPacketError):  # 1.1 reads a 1.0 header, but the CRC covers the version byte
         read_stream(data[:3] + bytes([0x11]) + data[4:])
     with pytest.raises(CorruptPacketError):
         read_stream(data + b"\x00")
@@ -104,3 +106,18 @@ def test_real_bytes_against_ideal_code_length(tiny_model, sample_frames):
     payload_bits = 8 * sum(len(p) for p in parsed.packets)
     assert ideal <= payload_bits <= ideal * 1.01 + 32 * len(clips)
     assert len(data) == parsed.header_size + parsed.packet_overhead + payload_bits // 8
+
+
+def test_motion_prior_flag_and_hash():
+    plain = write_stream(_header(), [b"\x11" * 5])
+    flagged = write_stream(_header(motion_prior_hash=b"\x12\x34"), [b"\x11" * 5])
+    assert plain[3] == 0x10 and flagged[3] == 0x11 and len(flagged) == len(plain) + 2
+    header = read_stream(flagged).header
+    assert header.motion_prior_hash == b"\x12\x34" and header.version == (1, 1)
+    assert read_stream(plain).header.motion_prior_hash is None
+    flags_at = 4 + 1 + 2  # magic, version, model id 3 (1 byte), weights hash
+    assert flagged[flags_at] & 0b100
+    with pytest.raises(InvalidHeaderError):  # the prior flag in a 1.0 stream
+        read_stream(flagged[:3] + b"\x10" + flagged[4:])
+    with pytest.raises(InvalidHeaderError):  # reserved flag bit 3
+        read_stream(plain[:flags_at] + bytes([plain[flags_at] | 0b1000]) + plain[flags_at + 1:])

@@ -22,7 +22,8 @@ from .varint import Reader, encode_varint
 
 MAGIC = b"BCD"
 VERSION_MAJOR = 1
-VERSION_MINOR = 0
+VERSION_MINOR = 1                  # 1.1 adds prior-coded motion; streams without it are written as 1.0
+FLAG_MOTION_PRIOR = 0b100
 FIT_POLICIES = ("stretch", "crop", "pad")  # index = 2-bit code in the flags byte
 HASH_PREFIX_BYTES = 2
 MAX_SIDE = 16384
@@ -47,7 +48,8 @@ class SequenceHeader:
     operating_point: int          # motion rate target of the model, bits per frame
     sampler: SamplerSettings = field(default_factory=SamplerSettings)
     fit: str = "stretch"
-    version: tuple[int, int] = (VERSION_MAJOR, VERSION_MINOR)
+    motion_prior_hash: bytes | None = None  # first 2 bytes of the motion prior's sha256 when motion is prior-coded
+    version: tuple[int, int] = (VERSION_MAJOR, 0)
 
     @property
     def clip_count(self) -> int:
@@ -60,13 +62,21 @@ class SequenceHeader:
         if len(self.weights_hash) != HASH_PREFIX_BYTES:
             raise ValueError("weights_hash must be a 2-byte prefix")
         flags = FIT_POLICIES.index(self.fit)
+        prior = b""
+        if self.motion_prior_hash is not None:
+            if len(self.motion_prior_hash) != HASH_PREFIX_BYTES:
+                raise ValueError("motion_prior_hash must be a 2-byte prefix")
+            flags |= FLAG_MOTION_PRIOR
+            prior = self.motion_prior_hash
+        minor = 1 if prior else 0
         sampler = (SAMPLERS.index(self.sampler.kind) << 7) | (self.sampler.steps - 1)
         return b"".join([
             MAGIC,
-            bytes([(VERSION_MAJOR << 4) | VERSION_MINOR]),
+            bytes([(VERSION_MAJOR << 4) | minor]),
             encode_varint(self.model_id),
             self.weights_hash,
             bytes([flags]),
+            prior,
             encode_varint(self.source_width),
             encode_varint(self.source_height),
             encode_varint(self.fps.numerator),
@@ -93,8 +103,13 @@ def _read_header(r: Reader) -> SequenceHeader:
     model_id = r.varint("model id", 0, 2**16 - 1)
     weights_hash = r.take(HASH_PREFIX_BYTES, "weights hash")
     flags = r.u8("flags")
-    if flags & 0b11 >= len(FIT_POLICIES) or flags >> 2:
+    if flags & 0b11 >= len(FIT_POLICIES) or flags >> 3:
         raise InvalidHeaderError(f"flags byte 0x{flags:02x} has reserved bits set")
+    prior_hash = None
+    if flags & FLAG_MOTION_PRIOR:
+        if minor < 1:
+            raise InvalidHeaderError("a version 1.0 stream cannot use prior-coded motion")
+        prior_hash = r.take(HASH_PREFIX_BYTES, "motion prior hash")
     width = r.varint("source width", 1, MAX_SIDE)
     height = r.varint("source height", 1, MAX_SIDE)
     fps_num = r.varint("fps numerator", 1, MAX_FPS_TERM)
@@ -114,7 +129,7 @@ def _read_header(r: Reader) -> SequenceHeader:
     return SequenceHeader(
         model_id=model_id, weights_hash=weights_hash, source_width=width, source_height=height, fps=fps,
         frame_count=frame_count, clip_len=clip_len, model_size=model_size, operating_point=operating_point,
-        sampler=sampler, fit=FIT_POLICIES[flags & 0b11], version=(major, minor),
+        sampler=sampler, fit=FIT_POLICIES[flags & 0b11], motion_prior_hash=prior_hash, version=(major, minor),
     )
 
 

@@ -22,6 +22,8 @@ def stream_info(data: bytes) -> dict:
         "clip_count": h.clip_count,
         "model_size_px": h.model_size,
         "fit": h.fit,
+        "motion_coding": "prior" if h.motion_prior_hash else "static",
+        "motion_prior_hash_prefix": h.motion_prior_hash.hex() if h.motion_prior_hash else None,
         "operating_point_bits_per_frame": h.operating_point,
         "sampler": {"kind": h.sampler.kind, "steps": h.sampler.steps, "seed": h.sampler.seed},
         "file_bytes": len(data),

@@ -71,7 +71,8 @@ class BCDModel(nn.Module):
         for content, motion, target in groups:
             vq = self.motion_vq(motion, tau=tau, generator=generator)
             content_hat, bits = self.content_quantizer(content)
-            sigma = diffusion.training_sigmas(target.shape[0], cfg.p_mean, cfg.p_std, generator).to(target.device)
+            sigma = diffusion.training_sigmas(target.shape[0], cfg.p_mean, cfg.p_std, generator,
+                                              cfg.anchor_fraction, cfg.sigma_max).to(target.device)
             # one noise image per clip, shared by its frames, exactly as the sampler starts decoding
             noise = torch.randn((target.shape[0], 1, *target.shape[2:]), generator=generator).to(target.device)
             x_noisy = target + noise * sigma.view(-1, 1, 1, 1, 1)

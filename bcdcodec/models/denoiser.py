@@ -10,7 +10,7 @@ import torch
 import torch.nn as nn
 
 from ..config import ModelConfig
-from .layers import AdaLNBlock, RelativePositionBias, fourier_embedding, patchify, unpatchify
+from .layers import AdaLNBlock, RelativePositionBias, fourier_embedding, patchify, sincos_grid_embedding, unpatchify
 
 
 class Denoiser(nn.Module):
@@ -23,7 +23,7 @@ class Denoiser(nn.Module):
         d = cfg.dit_dim
         patch_dim = 3 * cfg.patch_size**2
         self.patch_in = nn.Linear(patch_dim, d)
-        self.patch_pos = nn.Parameter(torch.randn(cfg.patches_per_frame, d) * 0.02)
+        self.patch_pos = nn.Parameter(sincos_grid_embedding(cfg.image_size // cfg.patch_size, d))
         self.content_in = nn.Linear(cfg.content_channels, d)
         self.content_pos = nn.Parameter(torch.randn(cfg.content_queries, d) * 0.02)
         self.noise_embed = nn.Sequential(nn.Linear(d, d), nn.SiLU(), nn.Linear(d, d))

@@ -42,4 +42,4 @@ class MotionContentEncoder(nn.Module):
         for block in self.blocks:
             x = block(x, bias)
         x = self.norm(x)
-        return self.content_head(x[:, :k]), self.motion_head(x[:, k:])
+        return self.content_head(x[:, :k]) * self.cfg.content_gain, self.motion_head(x[:, k:])

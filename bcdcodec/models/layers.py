@@ -102,6 +102,21 @@ def fourier_embedding(values: torch.Tensor, dim: int) -> torch.Tensor:
     return torch.cat([angles.cos(), angles.sin()], dim=-1)
 
 
+def sincos_grid_embedding(side: int, dim: int) -> torch.Tensor:
+    """Fixed 2-D sine-cosine position embedding ``[side*side, dim]`` (rows then columns), unit
+    scale: patch tokens of pure noise still know where they are."""
+    quarter = dim // 4
+    freqs = torch.exp(-math.log(100.0) * torch.arange(quarter, dtype=torch.float32) / max(1, quarter))
+    coords = torch.arange(side, dtype=torch.float32)
+    ys, xs = torch.meshgrid(coords, coords, indexing="ij")
+    parts = []
+    for axis in (ys.flatten(), xs.flatten()):
+        angles = axis[:, None] * freqs[None]
+        parts += [angles.sin(), angles.cos()]
+    out = torch.cat(parts, dim=-1)
+    return torch.cat([out, torch.zeros(side * side, dim - out.shape[1])], dim=-1)
+
+
 def patchify(frames: torch.Tensor, patch: int) -> torch.Tensor:
     """``[B, 3, H, W]`` -> ``[B, (H/p)*(W/p), 3*p*p]``."""
     b, c, h, w = frames.shape

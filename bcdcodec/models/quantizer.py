@@ -23,7 +23,8 @@ class GroupVQ(nn.Module):
     """N groups, each with its own codebook of S vectors of size g.
 
     Logits are ``-alpha * ||m_g - e||^2``. Training draws a hard straight-through Gumbel-softmax
-    sample at temperature ``tau``; evaluation takes the argmax. ``code_usage`` keeps an
+    sample at temperature ``tau`` (or, with ``vq_gumbel=False``, takes the argmax with the same
+    straight-through softmax gradient); evaluation takes the argmax. ``code_usage`` keeps an
     exponential moving average of code frequencies, from which the integer coding tables are
     exported.
     """
@@ -31,7 +32,7 @@ class GroupVQ(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.cfg = cfg
-        self.codebook = nn.Parameter(torch.randn(cfg.motion_groups, cfg.codebook_size, cfg.group_dim))
+        self.codebook = nn.Parameter(torch.randn(cfg.motion_groups, cfg.codebook_size, cfg.group_dim) * cfg.codebook_init_std)
         self.register_buffer("code_usage", torch.full((cfg.motion_groups, cfg.codebook_size), 1.0 / cfg.codebook_size))
         self.usage_momentum = 0.99
 
@@ -56,9 +57,10 @@ class GroupVQ(nn.Module):
             per_sample = -(probs * torch.log2(probs.clamp_min(1e-12))).sum((-1, -2)).mean()
             rate_loss = rate_loss + self.cfg.vq_confidence_weight * per_sample
         if self.training:
-            uniform = torch.rand(logits.shape, generator=generator, device=logits.device)
-            gumbel = -torch.log(-torch.log(uniform.clamp(1e-9, 1 - 1e-9)))
-            soft = F.softmax((logits + gumbel) / tau, dim=-1)
+            if self.cfg.vq_gumbel:
+                uniform = torch.rand(logits.shape, generator=generator, device=logits.device)
+                logits = logits - torch.log(-torch.log(uniform.clamp(1e-9, 1 - 1e-9)))
+            soft = F.softmax(logits / tau, dim=-1)
             indices = soft.argmax(-1)
             hard = F.one_hot(indices, self.cfg.codebook_size).to(soft.dtype)
             weights = hard - soft.detach() + soft

@@ -1,0 +1,132 @@
+"""Autoregressive motion prior: a small causal transformer over per-frame group indices,
+conditioned on the clip's content symbols.
+
+Sequence: ``K`` content tokens, then one token per frame. Frame token ``t`` carries the codes of
+frame ``t - 1`` (a learned start token for ``t = 0``); its output predicts the ``N`` group indices
+of frame ``t``, each group with its own softmax over ``S`` codes.
+
+The architecture is chosen so that :mod:`bcdcodec.coding.integer_prior` can run it in int64
+fixed point (RMSNorm, ReLU MLP, softmax attention): the float model is for training and
+generation, the integer one is the entropy model, identical on every machine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from ..errors import ModelLoadError
+
+
+@dataclass(frozen=True)
+class MotionPriorConfig:
+    motion_groups: int = 8        # N, from the codec
+    codebook_size: int = 16       # S
+    content_queries: int = 4      # K
+    content_channels: int = 8     # Cc
+    content_symbol_range: int = 64
+    max_frames: int = 8           # context length in frames (the codec's clip length)
+    dim: int = 64
+    layers: int = 2
+    heads: int = 4
+    mlp_dim: int = 128
+
+    def __post_init__(self) -> None:
+        if self.dim % self.heads:
+            raise ValueError("invalid MotionPriorConfig: dim must be a multiple of heads")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "MotionPriorConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        if set(values) - known:
+            raise ModelLoadError(f"prior config has unknown fields {sorted(set(values) - known)}")
+        try:
+            return cls(**values)
+        except (TypeError, ValueError) as exc:
+            raise ModelLoadError(f"prior config is invalid: {exc}") from exc
+
+    @classmethod
+    def for_codec(cls, codec_cfg, **overrides) -> "MotionPriorConfig":
+        return cls(motion_groups=codec_cfg.motion_groups, codebook_size=codec_cfg.codebook_size,
+                   content_queries=codec_cfg.content_queries, content_channels=codec_cfg.content_channels,
+                   content_symbol_range=codec_cfg.content_symbol_range, max_frames=codec_cfg.clip_len, **overrides)
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, dim: int, eps: float = 1e-5):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(dim))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+
+
+class PriorBlock(nn.Module):
+    def __init__(self, cfg: MotionPriorConfig):
+        super().__init__()
+        self.heads = cfg.heads
+        self.norm1 = RMSNorm(cfg.dim)
+        self.qkv = nn.Linear(cfg.dim, 3 * cfg.dim)
+        self.proj = nn.Linear(cfg.dim, cfg.dim)
+        self.norm2 = RMSNorm(cfg.dim)
+        self.fc1 = nn.Linear(cfg.dim, cfg.mlp_dim)
+        self.fc2 = nn.Linear(cfg.mlp_dim, cfg.dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, n, d = x.shape
+        q, k, v = self.qkv(self.norm1(x)).view(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+        attn = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        x = x + self.proj(attn.transpose(1, 2).reshape(b, n, d))
+        return x + self.fc2(F.relu(self.fc1(self.norm2(x))))
+
+
+class MotionPrior(nn.Module):
+    """``forward(content [B, K, Cc] int, motion [B, T, N] int) -> logits [B, T, N, S]``: the logits
+    of frame ``t`` depend on the content and on frames ``< t`` only."""
+
+    CONTENT_SCALE = 8.0  # content symbols enter as (symbol - R/2) / 8
+
+    def __init__(self, cfg: MotionPriorConfig):
+        super().__init__()
+        self.cfg = cfg
+        d = cfg.dim
+        self.content_in = nn.Linear(cfg.content_channels, d)
+        self.content_pos = nn.Parameter(torch.randn(cfg.content_queries, d) * 0.02)
+        self.code_embed = nn.Parameter(torch.randn(cfg.motion_groups, cfg.codebook_size, d) * 0.02)
+        self.start = nn.Parameter(torch.randn(d) * 0.02)
+        self.frame_pos = nn.Parameter(torch.randn(cfg.max_frames, d) * 0.02)
+        self.blocks = nn.ModuleList(PriorBlock(cfg) for _ in range(cfg.layers))
+        self.norm = RMSNorm(d)
+        self.head = nn.Linear(d, cfg.motion_groups * cfg.codebook_size)
+
+    def content_values(self, content: torch.Tensor) -> torch.Tensor:
+        return (content.float() - self.cfg.content_symbol_range // 2) / self.CONTENT_SCALE
+
+    def forward(self, content: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
+        cfg = self.cfg
+        b, t = motion.shape[:2]
+        if t > cfg.max_frames:
+            raise ValueError(f"the prior sees at most {cfg.max_frames} frames, got {t}")
+        ctx = self.content_in(self.content_values(content)) + self.content_pos
+        groups = torch.arange(cfg.motion_groups, device=motion.device)
+        codes = self.code_embed[groups, motion.long()].sum(-2)  # [B, T, d]: frame t's codes
+        frames = torch.cat([self.start.expand(b, 1, -1), codes[:, :-1]], dim=1) + self.frame_pos[:t]
+        x = torch.cat([ctx, frames], dim=1)
+        for block in self.blocks:
+            x = block(x)
+        logits = self.head(self.norm(x[:, cfg.content_queries:]))
+        return logits.view(b, t, cfg.motion_groups, cfg.codebook_size)
+
+    def loss_bits(self, content: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
+        """Mean cross-entropy in bits per frame (all groups summed)."""
+        logits = self.forward(content, motion)
+        nats = F.cross_entropy(logits.flatten(0, 2), motion.long().flatten(), reduction="none")
+        return nats.view(motion.shape).sum(-1).mean() / torch.log(torch.tensor(2.0))

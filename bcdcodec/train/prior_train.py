@@ -1,0 +1,71 @@
+"""``bcdcodec train-prior``: fit the autoregressive motion prior to the codes of a trained codec.
+
+The codec's encoder turns every training clip into content symbols and motion indices (exactly
+what it would put in a stream); the prior learns ``p(motion_t | content, motion_<t)``. It is
+saved by :func:`bcdcodec.prior_file.save_prior`.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from ..coding.integer_prior import IntegerPrior
+from ..models.bcd import BCDModel
+from ..models.motion_prior import MotionPrior, MotionPriorConfig
+from ..video.fit import fit_frames
+
+@torch.no_grad()
+def collect_codes(net: BCDModel, videos: np.ndarray, batch: int = 64, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``videos [S, T, H, W, 3]`` uint8 -> ``content [S, K, Cc]`` and ``motion [S, T', N]`` int64
+    symbols of each video's first clip (``T' = min(T, clip_len)``, frames stretched to the model
+    size), as the encoder would code them."""
+    net.eval()
+    cfg = net.cfg
+    contents, motions = [], []
+    for start in tqdm(range(0, len(videos), batch), desc="codes", disable=not progress, file=sys.stderr):
+        clips = torch.stack([fit_frames(torch.from_numpy(v[:cfg.clip_len]), cfg.image_size)
+                             for v in videos[start:start + batch]])
+        content, motion = net.encoder(clips)
+        contents.append(net.content_quantizer.to_symbols(content))
+        motions.append(net.motion_vq.logits(motion).argmax(-1))
+    return torch.cat(contents).numpy(), torch.cat(motions).numpy()
+
+
+def integer_bits(prior: IntegerPrior, content: np.ndarray, motion: np.ndarray, precision: int = 16) -> float:
+    """Mean ideal code length in bits per clip of ``motion [S, T, N]`` under the integer prior."""
+    total = 0.0
+    for c, m in zip(content, motion):
+        freq = prior.tables(c, m, precision)
+        chosen = np.take_along_axis(freq, m[..., None], -1)[..., 0]
+        total += float(-np.log2(chosen / (1 << precision)).sum())
+    return total / max(1, len(content))
+
+
+def train_prior(cfg: MotionPriorConfig, content: np.ndarray, motion: np.ndarray, *, steps: int = 3000,
+                batch: int = 256, lr: float = 2e-3, seed: int = 0, progress: bool = True, log=print) -> MotionPrior:
+    """Fit a prior to ``content [S, K, Cc]``, ``motion [S, T, N]`` codes (AdamW, linear warm-up, cosine decay)."""
+    generator = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    prior = MotionPrior(cfg)
+    optimizer = torch.optim.AdamW(prior.parameters(), lr=lr, weight_decay=0.01)
+    warmup = max(1, steps // 20)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (
+        1 + math.cos(math.pi * min(1.0, s / steps))))
+    content_t, motion_t = torch.from_numpy(content).long(), torch.from_numpy(motion).long()
+    bar = tqdm(range(steps), disable=not progress, file=sys.stderr, unit="step")
+    for step in bar:
+        pick = torch.randint(0, len(content_t), (batch,), generator=generator)
+        loss = prior.loss_bits(content_t[pick], motion_t[pick])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(prior.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        if step % 50 == 0:
+            bar.set_postfix(bits_per_frame=round(loss.item(), 3))
+    return prior.eval()

@@ -1,0 +1,110 @@
+"""``bcdcodec train-prior`` and ``bcdcodec generate``: the autoregressive motion prior."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from .errors import one_line_errors
+
+
+@click.command("train-prior")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="where to write the prior")
+@click.option("--model", "model_name", help="bundled codec (default: sprites-64)")
+@click.option("--checkpoint", type=click.Path(dir_okay=False), help="codec checkpoint instead of a bundled model")
+@click.option("--data", default="sprites", show_default=True, help="sprites, procedural")
+@click.option("--steps", type=click.IntRange(1), default=3000, show_default=True)
+@click.option("--batch", type=click.IntRange(1), default=256, show_default=True)
+@click.option("--lr", type=click.FloatRange(0, min_open=True), default=2e-3, show_default=True)
+@click.option("--dim", type=click.IntRange(8), default=64, show_default=True)
+@click.option("--layers", type=click.IntRange(1), default=2, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--threads", type=click.IntRange(1), help="torch CPU threads")
+@click.option("-f", "--force", is_flag=True)
+@one_line_errors
+def train_prior_command(out, model_name, checkpoint, data, steps, batch, lr, dim, layers, seed, threads, force):
+    """Train the motion prior on the codes a codec gives the training split; report test bits."""
+    import torch
+
+    from bcdcodec import registry
+    from bcdcodec.api import load_model
+    from bcdcodec.errors import InvalidArgumentError
+    from bcdcodec.fileio import check_writable
+    from bcdcodec.models.motion_prior import MotionPriorConfig
+    from bcdcodec.prior_file import load_prior, save_prior
+    from bcdcodec.train.prior_train import collect_codes, integer_bits, train_prior
+
+    if threads:
+        torch.set_num_threads(threads)
+    check_writable(Path(out), force)
+    model = load_model(Path(checkpoint)) if checkpoint else load_model(model_name or registry.DEFAULT_MODEL)
+    if data == "sprites":
+        from bcdcodec.data.sprites import build_split
+        from bcdcodec.train.sources import CACHE_DIR
+
+        train, test = build_split("train", cache_dir=CACHE_DIR, progress=True), build_split("test", cache_dir=CACHE_DIR)
+    elif data == "procedural":
+        from bcdcodec.data.procedural import procedural_split
+
+        train, test = procedural_split(512, seed=seed), procedural_split(64, seed=seed + 1)
+    else:
+        raise InvalidArgumentError(f"unknown prior data {data!r}; choose sprites or procedural")
+    train_codes = collect_codes(model.net, train.videos, progress=True)
+    test_codes = collect_codes(model.net, test.videos, progress=True)
+    cfg = MotionPriorConfig.for_codec(model.cfg, dim=dim, layers=layers)
+    prior = train_prior(cfg, *train_codes, steps=steps, batch=batch, lr=lr, seed=seed)
+    tables = model.tables
+    static = float(-torch.log2(torch.from_numpy(tables.motion).double() / (1 << model.cfg.table_precision))
+                   .gather(1, torch.from_numpy(test_codes[1]).long().flatten(0, 1).T).sum() / len(test_codes[1]))
+    with torch.no_grad():
+        float_bits = float(prior.loss_bits(torch.from_numpy(test_codes[0]), torch.from_numpy(test_codes[1])))
+    report = {"codec": model.name, "codec_sha256": model.digest.hex(), "data": data, "steps": steps, "batch": batch,
+              "lr": lr, "seed": seed, "test_clips": int(len(test_codes[1])),
+              "test_motion_bits_per_clip_static_tables": round(static, 2),
+              "test_motion_bits_per_clip_prior_float": round(float_bits * test_codes[1].shape[1], 2)}
+    save_prior(prior, out, model.net, extra=report)
+    report["test_motion_bits_per_clip_prior_integer"] = round(integer_bits(load_prior(out).integer, *test_codes), 2)
+    save_prior(prior, out, model.net, extra=report)
+    click.echo(json.dumps(report, indent=2))
+
+
+@click.command("generate")
+@click.option("--content", "content_path", required=True, help="video or .bcd whose content (first clip) is used")
+@click.option("--frames", type=click.IntRange(1, 100_000), required=True, help="frames to generate")
+@click.argument("dst", type=click.Path())
+@click.option("--continue", "continue_motion", is_flag=True, help="keep the first clip's motion and continue it")
+@click.option("--temperature", type=click.FloatRange(0, min_open=True), default=1.0, show_default=True)
+@click.option("--top-k", type=click.IntRange(0), default=0, show_default=True, help="0 = all codes")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--model", "model_name", help="bundled model (default: sprites-64)")
+@click.option("--checkpoint", type=click.Path(dir_okay=False), help="codec checkpoint instead of a bundled model")
+@click.option("--prior", type=click.Path(dir_okay=False), help="motion prior file (default: the bundled one)")
+@click.option("--fps", type=click.FloatRange(0.001, 1000), help="output frame rate (default: the content's)")
+@click.option("--steps", type=click.IntRange(1, 64), help="sampling steps (default: the content stream's)")
+@click.option("-f", "--force", is_flag=True, help="overwrite DST if it exists")
+@one_line_errors
+def generate_command(content_path, frames, dst, continue_motion, temperature, top_k, seed, model_name, checkpoint,
+                     prior, fps, steps, force):
+    """Invent (or --continue) motion for a content with the autoregressive prior and render it."""
+    from fractions import Fraction
+
+    from bcdcodec.fileio import check_writable
+    from bcdcodec.generate import generate
+    from bcdcodec.video import Video, output_kind, write_video
+
+    from .main import _load_with_bundled_prior
+    from .transfer import _stream
+
+    if model_name and checkpoint:
+        raise click.UsageError("give --model or --checkpoint, not both")
+    output_kind(dst)
+    check_writable(Path(dst), force)
+    model = _load_with_bundled_prior(model_name, checkpoint, prior)
+    video = generate(_stream(content_path, model, "stretch"), model, frames, continue_motion=continue_motion,
+                     temperature=temperature, top_k=top_k, seed=seed, steps=steps)
+    if fps:
+        video = Video(video.frames, Fraction(fps).limit_denominator(1001))
+    write_video(video, dst, force)
+    click.echo(f"{dst}: {len(video.frames)} frames of {video.width}x{video.height} at {float(video.fps):g} fps")
