@@ -42,3 +42,22 @@ def test_sprites_evaluation_reports_every_figure(small_judge):
                 "transfer_action_accuracy_vs_motion_source", "decode_seconds_per_clip_mean"):
         assert np.isfinite(results[key])
     assert 0 <= results["judge_on_decoded"]["action_accuracy"] <= 1
+
+
+def test_prior_coding_and_generation_are_evaluated(small_judge, tmp_path):
+    import torch
+
+    from bcdcodec.evaluation.generation_eval import evaluate_generation
+    from bcdcodec.models.motion_prior import MotionPrior, MotionPriorConfig
+    from bcdcodec.prior_file import save_prior
+
+    net = seeded_model(preset("smoke").model, seed=0)
+    torch.manual_seed(0)
+    save_prior(MotionPrior(MotionPriorConfig.for_codec(net.cfg, dim=16, layers=1, mlp_dim=16)), tmp_path / "p.pt", net)
+    model = api.attach_prior(api.CodecModel.from_network(net), tmp_path / "p.pt")
+    coded = evaluate_sprites(model, small_judge, procedural_split(3, seed=2), transfer_pairs=1, progress=False)
+    assert coded["prior_coded_file_bytes_per_clip_mean"] > 20
+    generated = evaluate_generation(model, small_judge, procedural_split(4, seed=3), seed=1, progress=False)
+    assert generated["sequences"] == 4 and sum(generated["generated_action_histogram"]) == 4
+    for key in ("generated_valid_action_rate", "real_valid_action_rate", "generated_attribute_accuracy"):
+        assert 0 <= generated[key] <= 1

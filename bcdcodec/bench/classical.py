@@ -8,9 +8,12 @@ back with PyAV to RGB for measurement.
 
 from __future__ import annotations
 
+import dataclasses
 import fractions
 import io
 import os
+import re
+import tempfile
 from dataclasses import dataclass, field
 
 import av
@@ -111,3 +114,39 @@ def decode(packets: list[bytes], spec: ClassicalCodec) -> np.ndarray:
 def library_versions() -> dict:
     """FFmpeg library versions behind PyAV (the encoders are linked into libavcodec)."""
     return {"pyav": av.__version__, **{k: ".".join(map(str, v)) for k, v in av.library_versions.items()}}
+
+
+def encoder_versions() -> dict:
+    """Encoder library versions, read from what each encoder itself reports: x264's and x265's
+    version SEI (in a throw-away stream), SVT-AV1's start-up banner. libvpx reports none."""
+    frames = np.zeros((2, 64, 64, 3), np.uint8)
+    out = {}
+    x264 = dataclasses.replace(CODECS["x264-420"], bitstream_filter=None)
+    match = re.search(rb"x264 - core \d+[^-]*", b"".join(encode(frames, x264, 40)))
+    out["libx264"] = match.group(0).decode(errors="replace").strip() if match else "unknown"
+    x265 = dataclasses.replace(CODECS["x265-420"], options={**CODECS["x265-420"].options, "x265-params": "info=1:log-level=none"})
+    match = re.search(rb"x265 \(build \d+\) - [\w.+-]+", b"".join(encode(frames, x265, 40)))
+    out["libx265"] = match.group(0).decode(errors="replace") if match else "unknown"
+    out["libsvtav1"] = _svt_banner_version(frames)
+    out["libvpx-vp9"] = "not reported by the library"
+    return out
+
+
+def _svt_banner_version(frames: np.ndarray) -> str:
+    previous_level = os.environ.get("SVT_LOG")
+    os.environ["SVT_LOG"] = "3"
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            encode(frames, CODECS["svtav1-420"], 60)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            if previous_level is None:
+                os.environ.pop("SVT_LOG", None)
+            else:
+                os.environ["SVT_LOG"] = previous_level
+        capture.seek(0)
+        match = re.search(rb"SVT-AV1 Encoder Lib (v[\w.-]+)", capture.read())
+    return f"SVT-AV1 {match.group(1).decode()}" if match else "unknown"

@@ -127,7 +127,8 @@ def environment(suite: Suite) -> dict:
 
     first = suite.sequences[0].frames
     return {"bcdcodec": __version__, "torch": torch.__version__, "python": platform.python_version(),
-            "ffmpeg_via_pyav": classical.library_versions(), "suite": suite.name, "description": suite.description,
+            "ffmpeg_via_pyav": classical.library_versions(),
+            "encoders": classical.encoder_versions(), "suite": suite.name, "description": suite.description,
             "sequences": len(suite.sequences), "frames_per_sequence": [int(s.frames.shape[0]) for s in suite.sequences],
             "frame_size_px": [int(first.shape[2]), int(first.shape[1])],
             "ms_ssim_window_px": ms_ssim_window(*first.shape[1:3])}

@@ -63,6 +63,16 @@ class SpritesJudge(nn.Module):
             motions.append(m.argmax(-1).numpy())
         return np.concatenate(attrs), np.concatenate(motions)
 
+    @torch.no_grad()
+    def motion_confidence(self, videos_u8: np.ndarray, batch: int = 64) -> np.ndarray:
+        """``[N, 8, 64, 64, 3]`` uint8 -> ``[N]`` the judge's top action-class probability."""
+        self.eval()
+        out = []
+        for start in range(0, len(videos_u8), batch):
+            _, m = self(videos_to_float(videos_u8[start:start + batch]))
+            out.append(m.softmax(-1).max(-1).values.numpy())
+        return np.concatenate(out)
+
 
 def judge_loss(judge: SpritesJudge, videos: torch.Tensor, attributes: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
     a, m = judge(videos)

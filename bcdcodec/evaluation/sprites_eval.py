@@ -42,12 +42,17 @@ def evaluate_sprites(model: api.CodecModel, judge: SpritesJudge, split: SpritesS
                                              split.character[index])
     settings = SamplerSettings(steps=steps or model.cfg.default_steps)
     noise = clip_noise((3, model.cfg.image_size, model.cfg.image_size), settings.seed)
-    sizes, psnrs, ssims, decoded, symbols, decode_seconds = [], [], [], [], [], []
+    sizes, psnrs, ssims, decoded, symbols, decode_seconds, prior_sizes = [], [], [], [], [], [], []
     for video in tqdm(videos, desc="sprites test", disable=not progress, file=sys.stderr):
         data = api.compress(video, model, fps=25, sampler=settings)
         sizes.append(len(data))
         _, clips = api.decode_symbols(data, model)
         symbols.append(clips[0])
+        if model.prior is not None:  # the same clip, motion coded under the prior: same symbols, fewer bytes
+            prior_data = api.compress(video, model, fps=25, sampler=settings, motion_prior=True)
+            if api.decode_symbols(prior_data, model)[1][0] != clips[0]:
+                raise RuntimeError("prior-coded stream decoded to other symbols")
+            prior_sizes.append(len(prior_data))
         start = time.perf_counter()
         out = api.decompress(data, model).frames
         decode_seconds.append(time.perf_counter() - start)
@@ -70,6 +75,11 @@ def evaluate_sprites(model: api.CodecModel, judge: SpritesJudge, split: SpritesS
     pred_attr, pred_motion = judge.predict(np.stack(transferred))
     a_idx = np.array([a for a, _ in pairs])
     b_idx = np.array([b for _, b in pairs])
+    prior_coding = {} if not prior_sizes else {
+        "prior_coded_file_bytes_per_clip_mean": float(np.mean(prior_sizes)),
+        "prior_coded_file_bytes_per_clip_max": int(np.max(prior_sizes)),
+        "prior_coding_saving_bytes_per_clip": float(np.mean(sizes) - np.mean(prior_sizes)),
+    }
     return {
         "sequences": n,
         "model": model.name,
@@ -84,4 +94,5 @@ def evaluate_sprites(model: api.CodecModel, judge: SpritesJudge, split: SpritesS
         "transfer_attribute_accuracy_vs_content_source": float(np.mean(pred_attr == attributes[a_idx])),
         "transfer_action_accuracy_vs_motion_source": float(np.mean(pred_motion == motion[b_idx])),
         "decode_seconds_per_clip_mean": float(np.mean(decode_seconds)),
+        **prior_coding,
     }
