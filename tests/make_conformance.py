@@ -1,6 +1,7 @@
 """Regenerates bitstreams/conformance/ (the fixed test model, streams and expected symbols).
 
-    python tests/make_conformance.py
+    python tests/make_conformance.py               # everything (a new fixture model)
+    python tests/make_conformance.py --prior-only  # only the motion-prior fixture and its stream
 
 Only needed when the bitstream version changes; the tests check the committed files.
 """
@@ -8,6 +9,7 @@ Only needed when the bitstream version changes; the tests check the committed fi
 from __future__ import annotations
 
 import json
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -15,7 +17,11 @@ from bcdcodec import api
 from bcdcodec.checkpoint import save_checkpoint
 from bcdcodec.config import tiny_config
 from bcdcodec.diffusion import SamplerSettings
+import torch
+
 from bcdcodec.models.factory import moving_square_video, seeded_model
+from bcdcodec.models.motion_prior import MotionPrior, MotionPriorConfig
+from bcdcodec.prior_file import save_prior
 
 OUT = Path(__file__).resolve().parent.parent / "bitstreams" / "conformance"
 
@@ -27,23 +33,48 @@ CASES = [
 ]
 
 
+PRIOR_CASE = ("prior_coded_three_clips_32x24", 10, 24, 32, Fraction(25), "stretch", SamplerSettings("euler", 2, 7))
+
+
+def _write_case(model, index: int, case, motion_prior: bool = False) -> None:
+    name, frames, height, width, fps, fit, sampler = case
+    video = moving_square_video(frames, height, width, seed=index)
+    data = api.compress(video, model, fps=fps, fit=fit, sampler=sampler, motion_prior=motion_prior)
+    _, symbols = api.decode_symbols(data, model)
+    (OUT / f"{name}.bcd").write_bytes(data)
+    expected = {
+        "info": api.stream_info(data),
+        "clips": [{"content": s.content.tolist(), "motion": s.motion.tolist()} for s in symbols],
+    }
+    (OUT / f"{name}.json").write_text(json.dumps(expected, indent=1) + "\n")
+    print(f"{name}: {len(data)} bytes")
+
+
+def make_prior_case() -> None:
+    """The motion-prior fixture (a seeded random prior with spread weights) and a stream coded
+    under it, for the committed conformance model."""
+    model = api.load_model(OUT / "conformance-tiny.pt")
+    torch.manual_seed(2026)
+    prior = MotionPrior(MotionPriorConfig.for_codec(model.cfg, dim=32, layers=2, mlp_dim=64))
+    with torch.no_grad():
+        for p in prior.parameters():
+            p.add_(torch.randn_like(p) * 0.3)
+    save_prior(prior, OUT / "conformance-prior.pt", model.net, extra={"purpose": "conformance fixture, random init"})
+    _write_case(api.attach_prior(model, OUT / "conformance-prior.pt"), len(CASES), PRIOR_CASE, motion_prior=True)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     net = seeded_model(tiny_config(name="conformance-tiny"), seed=2025, warmup_clips=4)
     save_checkpoint(net, OUT / "conformance-tiny.pt", extra={"purpose": "bitstream conformance fixture, random init"})
     model = api.load_model(OUT / "conformance-tiny.pt")
-    for i, (name, frames, height, width, fps, fit, sampler) in enumerate(CASES):
-        video = moving_square_video(frames, height, width, seed=i)
-        data = api.compress(video, model, fps=fps, fit=fit, sampler=sampler)
-        header, symbols = api.decode_symbols(data, model)
-        (OUT / f"{name}.bcd").write_bytes(data)
-        expected = {
-            "info": api.stream_info(data),
-            "clips": [{"content": s.content.tolist(), "motion": s.motion.tolist()} for s in symbols],
-        }
-        (OUT / f"{name}.json").write_text(json.dumps(expected, indent=1) + "\n")
-        print(f"{name}: {len(data)} bytes")
+    for i, case in enumerate(CASES):
+        _write_case(model, i, case)
+    make_prior_case()
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--prior-only"]:
+        make_prior_case()
+    else:
+        main()

@@ -7,7 +7,7 @@ import pytest
 
 from bcdcodec import api
 from bcdcodec.bitstream import read_stream, write_stream
-from bcdcodec.coding.ans import ClipSymbols, encode_clip
+from bcdcodec.coding.ans import ClipSymbols, encode_clip, encode_clip_with_prior
 
 from .conftest import CONFORMANCE
 
@@ -16,7 +16,11 @@ STREAMS = sorted(CONFORMANCE.glob("*.bcd"))
 
 @pytest.fixture(scope="module")
 def conformance_model():
-    return api.load_model(CONFORMANCE / "conformance-tiny.pt")
+    return api.attach_prior(api.load_model(CONFORMANCE / "conformance-tiny.pt"), CONFORMANCE / "conformance-prior.pt")
+
+
+def test_there_is_a_prior_coded_stream():
+    assert any(json.loads(p.with_suffix(".json").read_text())["info"]["motion_coding"] == "prior" for p in STREAMS)
 
 
 def test_there_are_conformance_streams():
@@ -38,8 +42,13 @@ def test_recorded_symbols_re_encode_to_the_same_bytes(path, conformance_model):
     data = path.read_bytes()
     expected = json.loads(path.with_suffix(".json").read_text())
     header = read_stream(data).header
-    payloads = [
-        encode_clip(ClipSymbols(np.array(e["content"], np.int32), np.array(e["motion"], np.int32)), conformance_model.tables)
-        for e in expected["clips"]
-    ]
+    tables = conformance_model.tables
+    payloads = []
+    for e in expected["clips"]:
+        symbols = ClipSymbols(np.array(e["content"], np.int32), np.array(e["motion"], np.int32))
+        if header.motion_prior_hash:
+            rows = conformance_model.prior.integer.tables(symbols.content, symbols.motion, tables.precision)
+            payloads.append(encode_clip_with_prior(symbols, tables, rows))
+        else:
+            payloads.append(encode_clip(symbols, tables))
     assert write_stream(header, payloads) == data
