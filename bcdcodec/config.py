@@ -52,6 +52,9 @@ class ModelConfig:
     dit_dim: int = 256
     dit_layers: int = 6               # each layer = one spatial block + one temporal block
     dit_heads: int = 4
+    # also add an embedding of (content, frame motion) to every patch token at the input: a path
+    # from the codes to the output that no zero-initialised gate blocks at the start of training
+    direct_conditioning: bool = False
     # EDM
     sigma_data: float = 0.5
     sigma_min: float = 0.002

@@ -22,8 +22,10 @@ from .errors import one_line_errors
 @click.option("--seed", type=int, help="override the seed")
 @click.option("--threads", type=click.IntRange(1), help="torch CPU threads")
 @click.option("--resume/--no-resume", default=True, show_default=True, help="continue from OUT/last.pt if present")
+@click.option("--init", "init_from", type=click.Path(dir_okay=False, exists=True),
+              help="start from these weights (same architecture), e.g. to fine-tune to another rate")
 @one_line_errors
-def train(preset, config_path, out_dir, steps, batch, data, seed, threads, resume):
+def train(preset, config_path, out_dir, steps, batch, data, seed, threads, resume, init_from):
     """Train a model; writes OUT/last.pt (resumable) and OUT/final.pt (EMA weights, tables exported)."""
     import torch
 
@@ -35,7 +37,7 @@ def train(preset, config_path, out_dir, steps, batch, data, seed, threads, resum
     cfg = TrainConfig.from_dict(json.loads(Path(config_path).read_text())) if config_path else named_preset(preset)
     overrides = {k: v for k, v in {"steps": steps, "batch_clips": batch, "data": data, "seed": seed}.items() if v is not None}
     cfg = dataclasses.replace(cfg, **overrides)
-    final = run_training(cfg, out_dir, resume=resume, log=lambda line: click.echo(line, err=True))
+    final = run_training(cfg, out_dir, resume=resume, init_from=init_from, log=lambda line: click.echo(line, err=True))
     click.echo(f"final checkpoint: {final}")
 
 

@@ -27,6 +27,14 @@ def test_smoke_training_checkpoints_resumes_and_codes(tmp_path):
     assert load_checkpoint_payload(tmp_path / "last.pt")["extra"]["step"] == 6
     model = api.load_model(final)
     assert model.tables.motion.shape == (4, 8)
+    # a new operating point fine-tuned from those weights
+    lower = dataclasses.replace(cfg, steps=2, model=dataclasses.replace(cfg.model, motion_bits_target=3.0))
+    train(lower, tmp_path / "low", progress=False, log=lines.append, init_from=final)
+    assert any("initialised from" in line for line in lines)
+    assert api.load_model(tmp_path / "low" / "final.pt").cfg.motion_bits_target == 3.0
+    wider = dataclasses.replace(cfg, model=dataclasses.replace(cfg.model, dit_dim=64))
+    with pytest.raises(InvalidArgumentError):
+        train(wider, tmp_path / "bad", progress=False, log=lines.append, init_from=final)
 
 
 def test_train_config_round_trip_and_validation():

@@ -1,7 +1,8 @@
 """Conditional diffusion denoiser: a small DiT with spatial and temporal attention.
 
 Conditioning, as in BCD: the per-frame motion embedding is added to the noise-level embedding
-(adaLN), and the clip's content tokens are concatenated to each frame's patch tokens.
+(adaLN), and the clip's content tokens are concatenated to each frame's patch tokens. With
+``direct_conditioning`` an embedding of both is also added to every patch token at the input.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ class Denoiser(nn.Module):
         self.content_pos = nn.Parameter(torch.randn(cfg.content_queries, d) * 0.02)
         self.noise_embed = nn.Sequential(nn.Linear(d, d), nn.SiLU(), nn.Linear(d, d))
         self.motion_embed = nn.Sequential(nn.Linear(cfg.motion_dim, d), nn.SiLU(), nn.Linear(d, d))
+        if cfg.direct_conditioning:
+            cond_dim = cfg.content_queries * cfg.content_channels + cfg.motion_dim
+            self.direct_cond = nn.Sequential(nn.Linear(cond_dim, d), nn.SiLU(), nn.Linear(d, d))
         self.spatial = nn.ModuleList(AdaLNBlock(d, cfg.dit_heads) for _ in range(cfg.dit_layers))
         self.temporal = nn.ModuleList(AdaLNBlock(d, cfg.dit_heads) for _ in range(cfg.dit_layers))
         self.temporal_bias = RelativePositionBias(cfg.dit_heads, num_buckets=16, max_distance=64)
@@ -43,6 +47,9 @@ class Denoiser(nn.Module):
         b, t = x.shape[:2]
         k, p = cfg.content_queries, cfg.patches_per_frame
         tokens = self.patch_in(patchify(x.flatten(0, 1), cfg.patch_size)) + self.patch_pos  # [B*T, P, d]
+        if cfg.direct_conditioning:
+            codes = torch.cat([content.flatten(1).repeat_interleave(t, dim=0), motion.flatten(0, 1)], dim=-1)
+            tokens = tokens + self.direct_cond(codes)[:, None]
         ctx = (self.content_in(content) + self.content_pos).repeat_interleave(t, dim=0)  # [B*T, K, d]
         h = torch.cat([ctx, tokens], dim=1)  # [B*T, K+P, d]
         noise_cond = self.noise_embed(fourier_embedding(noise_level, cfg.dit_dim))  # [B, d]

@@ -19,7 +19,7 @@ import torch
 import torch.distributed as dist
 from tqdm import tqdm
 
-from ..checkpoint import load_checkpoint_payload, save_checkpoint
+from ..checkpoint import load_checkpoint, load_checkpoint_payload, save_checkpoint
 from ..errors import InvalidArgumentError
 from ..models.bcd import BCDModel
 from ..models.factory import seeded_model
@@ -55,9 +55,11 @@ def _ema_update(ema: BCDModel, model: BCDModel, decay: float) -> None:
 
 
 def train(cfg: TrainConfig, out_dir: str | Path, resume: bool = True, progress: bool = True,
-          log=print) -> Path:
+          log=print, init_from: str | Path | None = None) -> Path:
     """Train and write ``out_dir/last.pt`` (resumable) and ``out_dir/final.pt`` (EMA weights with
-    exported coding tables). Returns the path of the final checkpoint."""
+    exported coding tables). Returns the path of the final checkpoint. ``init_from`` starts a new
+    run from a checkpoint's weights (its architecture must match ``cfg.model``; the rate
+    settings may differ): that is how operating points are fine-tuned from one model."""
     out_dir = Path(out_dir)
     rank, world = _distributed()
     device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0))) if torch.cuda.is_available() else torch.device("cpu")
@@ -68,6 +70,14 @@ def train(cfg: TrainConfig, out_dir: str | Path, resume: bool = True, progress: 
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     step = 0
     last = out_dir / "last.pt"
+    if init_from is not None and not (resume and last.exists()):
+        source_net, _ = load_checkpoint(init_from)
+        try:
+            model.load_state_dict(source_net.state_dict())
+        except RuntimeError as exc:
+            raise InvalidArgumentError(f"{init_from} does not match the training architecture") from exc
+        ema.load_state_dict(model.state_dict())
+        log(f"initialised from {init_from}")
     if resume and last.exists():
         payload = load_checkpoint_payload(last)
         model.load_state_dict(payload["extra"]["live_state"])
