@@ -86,3 +86,12 @@ def test_transfer_from_streams_and_videos(tmp_path, sample_mp4, tiny_checkpoint)
     assert "6 frames of 32x24 at 10 fps" in result.stdout
     mixed = run_cli("transfer", "--content", sample_mp4, "--motion", b, tmp_path / "m.mp4", "--checkpoint", tiny_checkpoint)
     assert mixed.returncode == 0, mixed.stderr
+
+
+def test_demo_runs_the_whole_codec(tmp_path, tiny_checkpoint):
+    result = run_cli("demo", "--model", tiny_checkpoint, "--source", "procedural", "--out", tmp_path / "d")
+    assert result.returncode == 0, result.stderr
+    assert "PSNR" in result.stdout and "bits" in result.stdout
+    assert {p.name for p in (tmp_path / "d").iterdir()} == {"sample.mp4", "sample.bcd", "decoded.mp4"}
+    again = run_cli("demo", "--model", tiny_checkpoint, "--source", "procedural", "--out", tmp_path / "d")
+    assert again.returncode == 2  # existing outputs need -f
