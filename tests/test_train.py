@@ -53,3 +53,26 @@ def test_export_command_writes_half_precision_model(tmp_path, tiny_checkpoint):
     assert "sha256" in result.stdout
     assert out.stat().st_size < tiny_checkpoint.stat().st_size
     assert api.load_model(out).tables.motion.sum() > 0
+
+
+def test_content_partners_share_the_character(tmp_path):
+    import numpy as np
+
+    from bcdcodec.data.procedural import procedural_split
+    from bcdcodec.train.sources import SplitSource
+
+    split = procedural_split(64, seed=0)
+    split.character[:] = np.arange(64) // 4  # 16 characters, 4 sequences each
+    source = SplitSource(split, split)
+    clips, partners = source.train_pairs(8, np.random.default_rng(0))
+    assert clips.shape == partners.shape == (8, 8, 3, 64, 64)
+    lookup = {bytes(v.tobytes()): i for i, v in enumerate(split.videos)}
+    from bcdcodec.video.fit import to_uint8
+
+    for clip, partner in zip(clips, partners):
+        a, b = lookup[to_uint8(clip).numpy().tobytes()], lookup[to_uint8(partner).numpy().tobytes()]
+        assert a != b and split.character[a] == split.character[b]
+    cfg = dataclasses.replace(preset("smoke"), steps=2, content_partner="same-character", validate_every=2)
+    train(cfg, tmp_path, resume=False, progress=False, log=lambda _: None)
+    with pytest.raises(InvalidArgumentError):
+        dataclasses.replace(cfg, content_partner="other")

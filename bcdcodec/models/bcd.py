@@ -52,9 +52,12 @@ class BCDModel(nn.Module):
         f = self.denoiser(x_noisy * c_in, c_noise.flatten(), content, motion)
         return c_skip * x_noisy + c_out * f
 
-    def forward(self, clips: torch.Tensor, tau: float = 1.0, generator: torch.Generator | None = None) -> TrainingOutput:
+    def forward(self, clips: torch.Tensor, tau: float = 1.0, generator: torch.Generator | None = None,
+                partners: torch.Tensor | None = None) -> TrainingOutput:
         """Training step on ``clips [B, T, 3, S, S]``. The first ``cross_drive_fraction`` of the batch
-        is cross-driven: content of the first half + motion of the second half rebuild the second half."""
+        is cross-driven: content of the first half + motion of the second half rebuild the second half.
+        With ``partners [B, T, 3, S, S]`` the content comes from the first half of each clip's partner
+        (another clip with the same content) instead."""
         cfg = self.cfg
         b, t = clips.shape[:2]
         n_cross = int(round(b * cfg.cross_drive_fraction))
@@ -62,7 +65,7 @@ class BCDModel(nn.Module):
         losses, motion_bits, content_bits, rate_loss = [], [], [], 0.0
         groups = []
         if n_cross:
-            content_src, _ = self.encoder(clips[:n_cross, :half])
+            content_src, _ = self.encoder((clips if partners is None else partners)[:n_cross, :half])
             _, motion_src = self.encoder(clips[:n_cross, half:])
             groups.append((content_src, motion_src, clips[:n_cross, half:]))
         if n_cross < b:

@@ -98,8 +98,11 @@ def train(cfg: TrainConfig, out_dir: str | Path, resume: bool = True, progress: 
     while step < cfg.steps:
         for group in optimizer.param_groups:
             group["lr"] = _lr(cfg, step)
-        clips = source.train_batch(cfg.batch_clips // world, rng).to(device)
-        out = net(clips, tau=_tau(cfg, step), generator=generator)
+        if cfg.content_partner == "same-character":
+            clips, partners = (x.to(device) for x in source.train_pairs(cfg.batch_clips // world, rng))
+        else:
+            clips, partners = source.train_batch(cfg.batch_clips // world, rng).to(device), None
+        out = net(clips, tau=_tau(cfg, step), generator=generator, partners=partners)
         loss = out.loss + out.aux_loss
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

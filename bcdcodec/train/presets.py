@@ -26,7 +26,15 @@ class TrainConfig:
     validate_every: int = 500
     validation_clips: int = 16
     fit: str = "crop"              # for folder data
+    # where a cross-driven clip's content comes from: "self" (the first half of the same clip, as
+    # in BCD) or "same-character" (another sequence of the same character: on Sprites an action is
+    # constant over a clip, so content taken from the clip itself can carry the action)
+    content_partner: str = "self"
     model: ModelConfig = field(default_factory=ModelConfig)
+
+    def __post_init__(self) -> None:
+        if self.content_partner not in ("self", "same-character"):
+            raise InvalidArgumentError("content_partner must be 'self' or 'same-character'")
 
     def to_dict(self) -> dict:
         values = dataclasses.asdict(self)

@@ -11,6 +11,7 @@ from ..data.folder import VideoFolderClips
 from ..data.procedural import procedural_split
 from ..data.sprites import SpritesSplit, build_split
 from ..video.fit import videos_to_float
+from ..errors import InvalidArgumentError
 from .presets import TrainConfig
 
 CACHE_DIR = Path(__file__).resolve().parents[2] / "cache" / "sprites"
@@ -19,9 +20,23 @@ CACHE_DIR = Path(__file__).resolve().parents[2] / "cache" / "sprites"
 class SplitSource:
     def __init__(self, train: SpritesSplit, validation: SpritesSplit):
         self.train, self.validation = train, validation
+        order = np.argsort(train.character, kind="stable")
+        characters, starts = np.unique(train.character[order], return_index=True)
+        self._by_character = dict(zip(characters.tolist(), np.split(order, starts[1:])))
 
     def train_batch(self, batch: int, rng: np.random.Generator) -> torch.Tensor:
         return videos_to_float(self.train.videos[rng.integers(0, len(self.train), size=batch)])
+
+    def train_pairs(self, batch: int, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """``batch`` clips and, for each, another sequence of the same character (its content
+        partner): ``([B, T, 3, S, S], [B, T, 3, S, S])`` in ``[-1, 1]``."""
+        picks = rng.integers(0, len(self.train), size=batch)
+        partners = []
+        for i in picks:
+            same = self._by_character[int(self.train.character[i])]
+            others = same[same != i]
+            partners.append(int(rng.choice(others)) if len(others) else int(i))
+        return videos_to_float(self.train.videos[picks]), videos_to_float(self.train.videos[np.array(partners)])
 
     def validation_clips(self, count: int) -> torch.Tensor:
         picks = np.random.default_rng(0).choice(len(self.validation), size=min(count, len(self.validation)), replace=False)
@@ -34,6 +49,9 @@ class FolderSource:
 
     def train_batch(self, batch: int, rng: np.random.Generator) -> torch.Tensor:
         return self.clips.sample(batch, rng)
+
+    def train_pairs(self, batch: int, rng: np.random.Generator):
+        raise InvalidArgumentError("content partners need labelled data (sprites or procedural), not a video folder")
 
     def validation_clips(self, count: int) -> torch.Tensor:
         return self.clips.sample(count, np.random.default_rng(0))
