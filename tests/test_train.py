@@ -76,3 +76,10 @@ def test_content_partners_share_the_character(tmp_path):
     train(cfg, tmp_path, resume=False, progress=False, log=lambda _: None)
     with pytest.raises(InvalidArgumentError):
         dataclasses.replace(cfg, content_partner="other")
+
+
+def test_sprites_preset_is_the_committed_recipe():
+    from pathlib import Path
+
+    recipe = Path(__file__).resolve().parent.parent / "bcdcodec" / "weights" / "sprites-64.train.json"
+    assert TrainConfig.from_dict(json.loads(recipe.read_text())) == preset("sprites-64")
