@@ -45,8 +45,9 @@ class ModelConfig:
     # must start well above that scale or the decoder learns to ignore it
     content_gain: float = 1.0
     codebook_init_std: float = 1.0    # motion codebook init; match the encoder's output scale
-    # True: sample codes with Gumbel noise in training; False: argmax codes with a straight-through
-    # softmax gradient (the decoder then sees the same codes in training as in coding)
+    # True: sample codes with Gumbel noise in training (straight-through softmax gradient); False:
+    # argmax codes with the VQ-VAE straight-through estimator (the decoder sees the same codes in
+    # training as in coding, and the encoder gets the decoder's gradient unchanged)
     vq_gumbel: bool = True
     # denoiser (DiT with spatial and temporal attention)
     dit_dim: int = 256

@@ -23,8 +23,9 @@ class GroupVQ(nn.Module):
     """N groups, each with its own codebook of S vectors of size g.
 
     Logits are ``-alpha * ||m_g - e||^2``. Training draws a hard straight-through Gumbel-softmax
-    sample at temperature ``tau`` (or, with ``vq_gumbel=False``, takes the argmax with the same
-    straight-through softmax gradient); evaluation takes the argmax. ``code_usage`` keeps an
+    sample at temperature ``tau``; with ``vq_gumbel=False`` it takes the argmax with the VQ-VAE
+    straight-through estimator plus codebook and commitment (0.25) losses. Evaluation takes the
+    argmax. ``code_usage`` keeps an
     exponential moving average of code frequencies, from which the integer coding tables are
     exported.
     """
@@ -56,11 +57,23 @@ class GroupVQ(nn.Module):
         if self.cfg.vq_confidence_weight:
             per_sample = -(probs * torch.log2(probs.clamp_min(1e-12))).sum((-1, -2)).mean()
             rate_loss = rate_loss + self.cfg.vq_confidence_weight * per_sample
-        if self.training:
-            if self.cfg.vq_gumbel:
-                uniform = torch.rand(logits.shape, generator=generator, device=logits.device)
-                logits = logits - torch.log(-torch.log(uniform.clamp(1e-9, 1 - 1e-9)))
-            soft = F.softmax(logits / tau, dim=-1)
+        if self.training and not self.cfg.vq_gumbel:
+            # VQ-VAE straight-through: the encoder gets the decoder's gradient unchanged (a softmax
+            # gradient vanishes once the logits are peaked); codebook and commitment losses pull
+            # codes and encoder outputs together
+            indices = logits.argmax(-1)
+            hard = F.one_hot(indices, self.cfg.codebook_size).to(logits.dtype)
+            b, t, _ = motion.shape
+            m = motion.view(b, t, self.cfg.motion_groups, self.cfg.group_dim)
+            chosen = self.dequantize(indices).view_as(m)
+            rate_loss = rate_loss + (chosen - m.detach()).pow(2).mean() + 0.25 * (m - chosen.detach()).pow(2).mean()
+            quantized = (m + (chosen - m).detach()).flatten(-2)
+            with torch.no_grad():
+                batch_usage = hard.flatten(0, 1).mean(0)
+                self.code_usage.mul_(self.usage_momentum).add_(batch_usage, alpha=1 - self.usage_momentum)
+        elif self.training:
+            uniform = torch.rand(logits.shape, generator=generator, device=logits.device)
+            soft = F.softmax((logits - torch.log(-torch.log(uniform.clamp(1e-9, 1 - 1e-9)))) / tau, dim=-1)
             indices = soft.argmax(-1)
             hard = F.one_hot(indices, self.cfg.codebook_size).to(soft.dtype)
             weights = hard - soft.detach() + soft
