@@ -49,6 +49,9 @@ class ModelConfig:
     # argmax codes with the VQ-VAE straight-through estimator (the decoder sees the same codes in
     # training as in coding, and the encoder gets the decoder's gradient unchanged)
     vq_gumbel: bool = True
+    # argmax mode: weight of the commitment loss; small, so that the decoder's gradient, not the
+    # pull towards the current code, decides where the encoder's motion outputs go
+    vq_commitment: float = 0.25
     # denoiser (DiT with spatial and temporal attention)
     dit_dim: int = 256
     dit_layers: int = 6               # each layer = one spatial block + one temporal block

@@ -24,7 +24,7 @@ class GroupVQ(nn.Module):
 
     Logits are ``-alpha * ||m_g - e||^2``. Training draws a hard straight-through Gumbel-softmax
     sample at temperature ``tau``; with ``vq_gumbel=False`` it takes the argmax with the VQ-VAE
-    straight-through estimator plus codebook and commitment (0.25) losses. Evaluation takes the
+    straight-through estimator plus codebook and commitment (``vq_commitment``) losses. Evaluation takes the
     argmax. ``code_usage`` keeps an
     exponential moving average of code frequencies, from which the integer coding tables are
     exported.
@@ -66,7 +66,7 @@ class GroupVQ(nn.Module):
             b, t, _ = motion.shape
             m = motion.view(b, t, self.cfg.motion_groups, self.cfg.group_dim)
             chosen = self.dequantize(indices).view_as(m)
-            rate_loss = rate_loss + (chosen - m.detach()).pow(2).mean() + 0.25 * (m - chosen.detach()).pow(2).mean()
+            rate_loss = rate_loss + (chosen - m.detach()).pow(2).mean() + self.cfg.vq_commitment * (m - chosen.detach()).pow(2).mean()
             quantized = (m + (chosen - m).detach()).flatten(-2)
             with torch.no_grad():
                 batch_usage = hard.flatten(0, 1).mean(0)

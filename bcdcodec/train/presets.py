@@ -56,8 +56,8 @@ SPRITES_64 = ModelConfig(
     name="sprites-64", model_id=1, image_size=64, patch_size=8, clip_len=8,
     enc_dim=192, enc_layers=3, enc_heads=4, patch_embed_dim=16,
     content_queries=4, content_channels=8, content_symbol_range=64, content_rate_weight=1e-4, content_gain=6.0,
-    motion_groups=8, codebook_size=16, group_dim=4, motion_bits_target=10.0, vq_confidence_weight=0.05,
-    codebook_init_std=0.5, vq_gumbel=False,
+    motion_groups=8, codebook_size=16, group_dim=4, motion_bits_target=10.0, vq_confidence_weight=0.0,
+    codebook_init_std=0.5, vq_gumbel=False, vq_commitment=0.02,
     dit_dim=192, dit_layers=4, dit_heads=4, direct_conditioning=True, default_steps=2,
     # a codec decoder is strongly conditioned: start sampling lower, train the high-noise end, and
     # train half of the clips at sigma_max exactly (where only the codes tell what to draw)
@@ -66,10 +66,10 @@ SPRITES_64 = ModelConfig(
 
 PRESETS = {
     # the recipe of the bundled sprites-64 (bcdcodec/weights/sprites-64.train.json)
-    "sprites-64": TrainConfig(data="sprites", steps=2600, batch_clips=16, lr=5e-4, warmup_steps=100, ema_decay=0.99,
+    "sprites-64": TrainConfig(data="sprites", steps=2400, batch_clips=16, lr=5e-4, warmup_steps=100, ema_decay=0.99,
                               tau_start=1.0, tau_end=0.3, checkpoint_every=100, validate_every=200,
                               content_partner="same-character", model=SPRITES_64),
-    "procedural-64": TrainConfig(data="procedural", steps=2600, batch_clips=16, lr=5e-4, warmup_steps=100,
+    "procedural-64": TrainConfig(data="procedural", steps=2400, batch_clips=16, lr=5e-4, warmup_steps=100,
                                  ema_decay=0.99, tau_start=1.0, tau_end=0.3, content_partner="same-character",
                                  model=dataclasses.replace(SPRITES_64, name="procedural-64", model_id=0)),
     "smoke": TrainConfig(data="procedural", steps=20, batch_clips=4, checkpoint_every=10, validate_every=10,
