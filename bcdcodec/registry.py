@@ -30,8 +30,16 @@ class RegisteredModel:
         return WEIGHTS_DIR / self.filename
 
 
-# Filled as trained weights are bundled (each with the command and log that made it).
-REGISTRY: tuple[RegisteredModel, ...] = ()
+# Each bundled model comes with the command and log that made it (bcdcodec/weights/NAME.md).
+REGISTRY: tuple[RegisteredModel, ...] = (
+    RegisteredModel(
+        name="sprites-64", model_id=1, filename="sprites-64.pt",
+        sha256="7ca79882e23576d0ce14f8da67b49c15f144b5b89463addaeb0b4f1955ad3394",
+        description="Sprites 64x64, 8-frame clips, 10 motion bits/frame target; 2400 CPU training steps",
+        prior_filename="sprites-64-prior.pt",
+        prior_sha256="ae9dc92a0e2c0d155879821cedadd7d64ffd83c31f7e3d4834f5ef61dcbeff35",
+    ),
+)
 
 DEFAULT_MODEL = "sprites-64"
 

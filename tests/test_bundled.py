@@ -31,3 +31,15 @@ def test_default_model_codes_a_procedural_clip():
 def test_bundled_judge_loads():
     judge = load_judge(registry.verified_judge_path())
     assert judge.cfg.motion_classes == 9
+
+
+@pytest.mark.skipif(not any(e.prior_filename for e in registry.REGISTRY), reason="no bundled motion prior")
+def test_bundled_prior_coded_stream_decodes_to_the_same_symbols():
+    from bcdcodec.data.procedural import procedural_split
+
+    entry = next(e for e in registry.REGISTRY if e.prior_filename)
+    assert hashlib.sha256(registry.verified_prior_path(entry).read_bytes()).hexdigest() == entry.prior_sha256
+    model = api.attach_prior(api.load_model(entry.name), registry.verified_prior_path(entry))
+    frames = procedural_split(1, seed=0).videos[0]
+    static, prior_coded = api.compress(frames, model), api.compress(frames, model, motion_prior=True)
+    assert api.decode_symbols(static, model)[1] == api.decode_symbols(prior_coded, api.load_model(entry.name))[1]
