@@ -43,6 +43,12 @@ def save_checkpoint(model: BCDModel, path: str | os.PathLike, extra: dict | None
         "state_dict": state,
         "extra": extra or {},
     }
+    atomic_torch_save(payload, path)
+
+
+def atomic_torch_save(payload: dict, path: str | os.PathLike) -> None:
+    """``torch.save`` to a temporary name beside ``path``, then rename (no partial files)."""
+    path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
         torch.save(payload, tmp)

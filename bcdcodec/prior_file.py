@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from .checkpoint import weights_digest
+from .checkpoint import atomic_torch_save, weights_digest
 from .coding.integer_prior import IntegerPrior, exp_lut
 from .errors import ModelLoadError
 from .models.bcd import BCDModel
@@ -33,12 +33,7 @@ def save_prior(prior: MotionPrior, path: str | os.PathLike, codec: BCDModel, ext
                "state_dict": {k: v.detach().cpu() for k, v in prior.state_dict().items()},
                "exp_lut": torch.from_numpy(exp_lut()), "codec_sha256": weights_digest(codec).hex(),
                "extra": extra or {}}
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_torch_save(payload, path)
 
 
 def load_prior(path: str | os.PathLike) -> LoadedPrior:

@@ -66,19 +66,17 @@ def encode_clip(symbols: ClipSymbols, tables: CodingTables) -> bytes:
     return _finish(coder)
 
 
-def decode_clip(payload: bytes, tables: CodingTables, num_queries: int, num_frames: int) -> ClipSymbols:
-    """Inverse of :func:`encode_clip`; raises :class:`CorruptPacketError` if the payload does not
-    decode to exactly ``num_queries`` content rows and ``num_frames`` motion rows."""
+def _decode_guarded(payload: bytes, tables: CodingTables, num_queries: int, decode_motion) -> ClipSymbols:
+    """Decode the content symbols, then ``decode_motion(coder, content)``; any coder failure or
+    leftover data becomes :class:`CorruptPacketError`."""
     padded = payload + b"\x00" * (-len(payload) % 4)
     words = np.frombuffer(padded, dtype="<u4").astype(np.uint32)
     try:
         coder = constriction.stream.stack.AnsCoder(words)
         content = np.stack(
             [coder.decode(_model(tables.content[c]), num_queries) for c in range(tables.content.shape[0])], axis=1
-        )
-        motion = np.stack(
-            [coder.decode(_model(tables.motion[g]), num_frames) for g in range(tables.motion.shape[0])], axis=1
-        )
+        ).astype(np.int32)
+        motion = decode_motion(coder, content)
         leftover = not coder.is_empty()
     except BaseException as exc:  # constriction raises plain exceptions (or panics) on bad data
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
@@ -86,7 +84,17 @@ def decode_clip(payload: bytes, tables: CodingTables, num_queries: int, num_fram
         raise CorruptPacketError(f"clip payload does not decode: {exc}") from None
     if leftover:
         raise CorruptPacketError("clip payload has data left after its last symbol")
-    return ClipSymbols(content.astype(np.int32), motion.astype(np.int32))
+    return ClipSymbols(content, motion.astype(np.int32))
+
+
+def decode_clip(payload: bytes, tables: CodingTables, num_queries: int, num_frames: int) -> ClipSymbols:
+    """Inverse of :func:`encode_clip`; raises :class:`CorruptPacketError` if the payload does not
+    decode to exactly ``num_queries`` content rows and ``num_frames`` motion rows."""
+    def motion(coder, _content):
+        return np.stack([coder.decode(_model(tables.motion[g]), num_frames) for g in range(tables.motion.shape[0])],
+                        axis=1)
+
+    return _decode_guarded(payload, tables, num_queries, motion)
 
 
 def encode_clip_with_prior(symbols: ClipSymbols, tables: CodingTables, motion_tables: np.ndarray) -> bytes:
@@ -112,24 +120,14 @@ def decode_clip_with_prior(payload: bytes, tables: CodingTables, num_queries: in
                            frame_tables) -> ClipSymbols:
     """Inverse of :func:`encode_clip_with_prior`. ``frame_tables(content [K, Cc], motion [t+1, N])``
     returns the ``[N, S]`` rows of frame ``t`` (row ``t`` of ``motion`` is a placeholder)."""
-    padded = payload + b"\x00" * (-len(payload) % 4)
-    words = np.frombuffer(padded, dtype="<u4").astype(np.uint32)
     groups = tables.motion.shape[0]
-    try:
-        coder = constriction.stream.stack.AnsCoder(words)
-        content = np.stack(
-            [coder.decode(_model(tables.content[c]), num_queries) for c in range(tables.content.shape[0])], axis=1
-        ).astype(np.int32)
-        motion = np.zeros((num_frames, groups), dtype=np.int32)
+
+    def motion(coder, content):
+        out = np.zeros((num_frames, groups), dtype=np.int32)
         for t in range(num_frames):
-            rows = frame_tables(content, motion[:t + 1])
+            rows = frame_tables(content, out[:t + 1])
             for group in range(groups):
-                motion[t, group] = coder.decode(_model(rows[group]), 1)[0]
-        leftover = not coder.is_empty()
-    except BaseException as exc:  # constriction raises plain exceptions (or panics) on bad data
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-            raise
-        raise CorruptPacketError(f"clip payload does not decode: {exc}") from None
-    if leftover:
-        raise CorruptPacketError("clip payload has data left after its last symbol")
-    return ClipSymbols(content, motion)
+                out[t, group] = coder.decode(_model(rows[group]), 1)[0]
+        return out
+
+    return _decode_guarded(payload, tables, num_queries, motion)
