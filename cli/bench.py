@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from .errors import one_line_errors
@@ -23,8 +25,9 @@ from .errors import one_line_errors
 @click.option("--seed", type=int, default=0, show_default=True, help="which sequences sprites-test picks")
 @click.option("--threads", type=click.IntRange(1), help="torch CPU threads")
 @click.option("--progress/--no-progress", default=None, help="progress bars (default: when stderr is a terminal)")
+@click.option("-f", "--force", is_flag=True, help="replace results already in --out")
 @one_line_errors
-def bench(suite, out_dir, model_names, codecs, sequences, frames, points, steps, no_judge, seed, threads, progress):
+def bench(suite, out_dir, model_names, codecs, sequences, frames, points, steps, no_judge, seed, threads, progress, force):
     """Benchmark SUITE (sprites-test, talking-heads-dev, natural-dev, procedural, or a folder of videos)."""
     import sys
 
@@ -35,6 +38,10 @@ def bench(suite, out_dir, model_names, codecs, sequences, frames, points, steps,
     from bcdcodec.bench.report import run_benchmark
     from bcdcodec.bench.suites import load_suite
 
+    from bcdcodec.fileio import check_writable
+
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    check_writable(Path(out_dir) / "results.json", force)
     if threads:
         torch.set_num_threads(threads)
     progress = sys.stderr.isatty() if progress is None else progress
@@ -51,5 +58,5 @@ def bench(suite, out_dir, model_names, codecs, sequences, frames, points, steps,
 
         judge = load_judge(registry.verified_judge_path())
     run_benchmark(loaded, models, out_dir, codecs=list(codecs) or None, points_per_codec=points, judge=judge,
-                  steps=steps, progress=progress, log=lambda line: click.echo(line, err=True))
+                  steps=steps, progress=progress, log=lambda line: click.echo(line, err=True), force=force)
     click.echo(f"wrote {out_dir}/results.json and rd_*.png")

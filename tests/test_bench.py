@@ -115,7 +115,13 @@ def test_bench_cli(tmp_path, model64):
     assert result.returncode == 0, result.stderr
     points = json.loads((out / "results.json").read_text())["points"]
     assert [p["codec"] for p in points] == ["bcdcodec", "x264-420", "svtav1-420"]
-    bad = run_cli("bench", "procedural", "--out", out, "--model", checkpoint, "--codec", "mpeg1")
+    bad = run_cli("bench", "procedural", "--out", tmp_path / "other", "--model", checkpoint, "--codec", "mpeg1")
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "mpeg1" in bad.stderr
-    missing = run_cli("bench", tmp_path / "nowhere", "--out", out, "--model", checkpoint)
+    missing = run_cli("bench", tmp_path / "nowhere", "--out", tmp_path / "other", "--model", checkpoint)
     assert missing.returncode == 2 and "unknown suite" in missing.stderr
+    again = run_cli("bench", "procedural", "--out", out, "--model", checkpoint, "--sequences", "1", "--points", "1",
+                    "--codec", "x264-420")
+    assert again.returncode == 2 and "-f" in again.stderr  # results already there
+    forced = run_cli("bench", "procedural", "--out", out, "--model", checkpoint, "--sequences", "1", "--points", "1",
+                     "--codec", "x264-420", "-f")
+    assert forced.returncode == 0, forced.stderr

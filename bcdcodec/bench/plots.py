@@ -13,7 +13,7 @@ LABELS = {
 }
 
 
-def rd_plot(points: list[dict], quality_key: str, path: str | Path, title: str) -> Path:
+def rd_plot(points: list[dict], quality_key: str, path: str | Path, title: str, force: bool = False) -> Path:
     """One curve per codec: mean whole-file bytes per sequence (log scale) against ``quality_key``."""
     import matplotlib
 
@@ -34,7 +34,7 @@ def rd_plot(points: list[dict], quality_key: str, path: str | Path, title: str) 
     ax.legend(fontsize=8)
     fig.tight_layout()
     path = Path(path)
-    with atomic_path(path) as tmp:
+    with atomic_path(path, force=force) as tmp:
         fig.savefig(tmp, format="png")
     plt.close(fig)
     return path

@@ -6,7 +6,7 @@ import json
 import time
 from pathlib import Path
 
-from ..fileio import atomic_path
+from ..fileio import atomic_path, check_writable
 from . import classical
 from .plots import rd_plot
 from .runner import compare, environment, run_bcdcodec, run_classical
@@ -15,13 +15,16 @@ from .suites import Suite
 
 def run_benchmark(suite: Suite, models: list, out_dir: str | Path, *, codecs: list[str] | None = None,
                   points_per_codec: int | None = None, judge=None, steps: int | None = None,
-                  progress: bool = True, log=print) -> dict:
+                  progress: bool = True, log=print, force: bool = False) -> dict:
     """Measure every bcdcodec model and every classical codec on ``suite``; write
     ``out_dir/results.json`` and ``out_dir/rd_<metric>.png``. ``points_per_codec`` keeps the
-    lowest-rate settings of each sweep (the smoke variant uses 2)."""
+    lowest-rate settings of each sweep (the smoke variant uses 2). Existing results in
+    ``out_dir`` are replaced only with ``force``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    check_writable(out_dir / "results.json", force)
     started = time.time()
+    env = environment(suite)  # first: SVT-AV1 reports its version only on its first start-up
     points = []
     for model in models:
         point = run_bcdcodec(suite, model, judge=judge, steps=steps, progress=progress).summary()
@@ -39,7 +42,7 @@ def run_benchmark(suite: Suite, models: list, out_dir: str | Path, *, codecs: li
     quality_keys = ["psnr_rgb_db", "psnr_y_db", "ssim_win7", "ms_ssim"]
     comparisons = {key: compare(points, key) for key in quality_keys}
     results = {
-        "environment": environment(suite),
+        "environment": env,
         "rate_unit": "whole-file bytes per sequence (the .bcd file; every elementary-stream packet)",
         "classical_settings": {spec.name: spec.settings() for spec in specs},
         "bcdcodec_models": [{"name": m.name, "sha256": m.digest.hex(), "default_steps": m.cfg.default_steps} for m in models],
@@ -49,7 +52,16 @@ def run_benchmark(suite: Suite, models: list, out_dir: str | Path, *, codecs: li
     }
     with atomic_path(out_dir / "results.json", force=True) as tmp:
         tmp.write_text(json.dumps(results, indent=2))
-    plot_keys = quality_keys + (["judge_action_accuracy", "judge_attribute_accuracy"] if judge is not None else [])
-    for key in plot_keys:
-        rd_plot(points, key, out_dir / f"rd_{key}.png", f"{suite.name}: {suite.description[:80]}")
+    write_plots(results, out_dir, force=True)
     return results
+
+
+def write_plots(results: dict, out_dir: str | Path, force: bool = False) -> None:
+    """``out_dir/rd_<metric>.png`` for every quality metric in ``results`` (a results.json dict)."""
+    env = results["environment"]
+    title = f"{env['suite']}: {env['sequences']} sequences, {env['frame_size_px'][0]}x{env['frame_size_px'][1]}"
+    keys = ["psnr_rgb_db", "psnr_y_db", "ssim_win7", "ms_ssim"]
+    if any("judge_action_accuracy" in p for p in results["points"]):
+        keys += ["judge_action_accuracy", "judge_attribute_accuracy"]
+    for key in keys:
+        rd_plot(results["points"], key, Path(out_dir) / f"rd_{key}.png", title, force=force)
