@@ -80,7 +80,8 @@ def _folder(root: Path, name: str, count: int | None, size: int, frames: int, fi
     if not files:
         raise InvalidArgumentError(f"no videos found under {root}")
     files = files[:count] if count else files
-    return Suite(name, f"{len(files)} videos under {root}: first {frames} frames, {fit} to {size}x{size}",
+    shown = f"../shared/data/{root.relative_to(SHARED_DATA)}" if root.is_relative_to(SHARED_DATA) else str(root)
+    return Suite(name, f"{len(files)} videos under {shown}: first {frames} frames, {fit} to {size}x{size}",
                  [_read_fitted(p, size, frames, fit) for p in files])
 
 
