@@ -83,13 +83,17 @@ def attach_prior(model: CodecModel, path: str | Path) -> CodecModel:
     return dataclasses.replace(model, prior=prior)
 
 
-def _bundled_prior(model: CodecModel) -> CodecModel:
+def with_bundled_prior(model: CodecModel) -> CodecModel:
+    """``model`` with the motion prior bundled beside it (sha256-checked); a model that already
+    has a prior is returned as is. Raises :class:`ModelMismatchError` when none is bundled."""
+    if model.prior is not None:
+        return model
     try:
         entry = registry.find(model.name)
     except ModelLoadError:
         entry = None
     if entry is None or not entry.prior_filename:
-        raise ModelMismatchError("the stream's motion is prior-coded and no motion prior is loaded (pass --prior)")
+        raise ModelMismatchError(f"no motion prior is bundled for {model.name} (pass --prior)")
     return attach_prior(model, registry.verified_prior_path(entry))
 
 
@@ -161,7 +165,7 @@ def _decode_parsed(parsed: ParsedStream, model: CodecModel) -> list[ClipSymbols]
     if header.motion_prior_hash is None:
         return [decode_clip(payload, model.tables, cfg.content_queries, header.frames_in_clip(i))
                 for i, payload in enumerate(parsed.packets)]
-    model = model if model.prior is not None else _bundled_prior(model)
+    model = with_bundled_prior(model)
     if model.prior.digest[:HASH_PREFIX_BYTES] != header.motion_prior_hash:
         raise ModelMismatchError(f"stream needs motion prior {header.motion_prior_hash.hex()}, "
                                  f"got {model.prior.digest[:HASH_PREFIX_BYTES].hex()}")
@@ -233,6 +237,6 @@ def decompress_file(src: str | Path, dst: str | Path, model: CodecModel | None =
 
 
 __all__ = [
-    "CodecModel", "load_model", "attach_prior", "compress", "decompress", "compress_file", "decompress_file",
+    "CodecModel", "load_model", "attach_prior", "with_bundled_prior", "compress", "decompress", "compress_file", "decompress_file",
     "decode_symbols", "stream_info", "StreamError", "SamplerSettings",
 ]

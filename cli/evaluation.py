@@ -67,7 +67,7 @@ def eval_sprites(model_name, judge_path, limit, transfer_pairs, steps, json_out,
     if prior:
         model = api.attach_prior(model, prior)
     elif with_prior:
-        model = api.attach_prior(model, registry.verified_prior_path(registry.find(model.name)))
+        model = api.with_bundled_prior(model)
     judge = load_judge(judge_path or registry.verified_judge_path())
     results = evaluate_sprites(model, judge, build_split("test", cache_dir=CACHE_DIR, progress=True), limit=limit,
                                transfer_pairs=transfer_pairs, steps=steps)
@@ -102,10 +102,7 @@ def eval_generate(model_name, prior, judge_path, limit, temperature, top_k, seed
     from bcdcodec.train.sources import CACHE_DIR
 
     model = api.load_model(model_name)
-    if prior:
-        model = api.attach_prior(model, prior)
-    else:
-        model = api.attach_prior(model, registry.verified_prior_path(registry.find(model.name)))
+    model = api.attach_prior(model, prior) if prior else api.with_bundled_prior(model)
     judge = load_judge(judge_path or registry.verified_judge_path())
     results = evaluate_generation(model, judge, build_split("test", cache_dir=CACHE_DIR, progress=True), limit=limit,
                                   temperature=temperature, top_k=top_k, seed=seed)

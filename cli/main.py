@@ -59,13 +59,25 @@ def _load(model_name: str | None, checkpoint: str | None, prior: str | None = No
 
 def _load_with_bundled_prior(model_name: str | None, checkpoint: str | None, prior: str | None):
     """The model, with ``prior`` or else the prior bundled with it."""
-    from bcdcodec import registry
-    from bcdcodec.api import attach_prior
+    from bcdcodec.api import with_bundled_prior
 
-    model = _load(model_name, checkpoint, prior)
-    if model.prior is None and not checkpoint:
-        model = attach_prior(model, registry.verified_prior_path(registry.find(model.name)))
-    return model
+    return with_bundled_prior(_load(model_name, checkpoint, prior))
+
+
+def _prepare_video_output(dst: str, force: bool, model_name: str | None, checkpoint: str | None) -> None:
+    """Option checks every command that writes a video makes before any work: one model source,
+    a known output kind, and no silent overwrite."""
+    from bcdcodec.fileio import check_writable
+    from bcdcodec.video import output_kind
+
+    if model_name and checkpoint:
+        raise click.UsageError("give --model or --checkpoint, not both")
+    output_kind(dst)
+    check_writable(Path(dst), force)
+
+
+def _report_video(dst: str, video) -> None:
+    click.echo(f"{dst}: {len(video.frames)} frames of {video.width}x{video.height} at {float(video.fps):g} fps")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -136,18 +148,13 @@ def decode(src, dst, model_name, checkpoint, steps, prior, force, progress):
     """Decode a .bcd stream to DST: .mp4/.mkv/.mov (H.264), .y4m, or a folder of PNG frames."""
     from bcdcodec.api import decompress_file
     from bcdcodec.bitstream import read_stream
-    from bcdcodec.fileio import check_writable
-    from bcdcodec.video import output_kind
 
-    if model_name and checkpoint:
-        raise click.UsageError("give --model or --checkpoint, not both")
-    output_kind(dst)
-    check_writable(Path(dst), force)
+    _prepare_video_output(dst, force, model_name, checkpoint)
     read_stream(_read_stream_file(src))  # a damaged stream fails here, before any model is loaded
     model = _load(model_name, checkpoint, prior) if (model_name or checkpoint or prior) else None
     video = decompress_file(src, dst, model, force=force, steps=steps,
                             progress=_progress_default() if progress is None else progress)
-    click.echo(f"{dst}: {len(video.frames)} frames of {video.width}x{video.height} at {float(video.fps):g} fps")
+    _report_video(dst, video)
 
 
 @main.command()

@@ -33,7 +33,8 @@ def train_prior_command(out, model_name, checkpoint, data, steps, batch, lr, dim
     from bcdcodec.errors import InvalidArgumentError
     from bcdcodec.fileio import check_writable
     from bcdcodec.models.motion_prior import MotionPriorConfig
-    from bcdcodec.prior_file import load_prior, save_prior
+    from bcdcodec.coding.integer_prior import IntegerPrior, exp_lut
+    from bcdcodec.prior_file import save_prior
     from bcdcodec.train.prior_train import collect_codes, integer_bits, train_prior
 
     if threads:
@@ -64,8 +65,8 @@ def train_prior_command(out, model_name, checkpoint, data, steps, batch, lr, dim
               "lr": lr, "seed": seed, "test_clips": int(len(test_codes[1])),
               "test_motion_bits_per_clip_static_tables": round(static, 2),
               "test_motion_bits_per_clip_prior_float": round(float_bits * test_codes[1].shape[1], 2)}
-    save_prior(prior, out, model.net, extra=report)
-    report["test_motion_bits_per_clip_prior_integer"] = round(integer_bits(load_prior(out).integer, *test_codes), 2)
+    twin = IntegerPrior(prior, exp_lut())
+    report["test_motion_bits_per_clip_prior_integer"] = round(integer_bits(twin, *test_codes), 2)
     save_prior(prior, out, model.net, extra=report)
     click.echo(json.dumps(report, indent=2))
 
@@ -90,21 +91,17 @@ def generate_command(content_path, frames, dst, continue_motion, temperature, to
     """Invent (or --continue) motion for a content with the autoregressive prior and render it."""
     from fractions import Fraction
 
-    from bcdcodec.fileio import check_writable
     from bcdcodec.generate import generate
-    from bcdcodec.video import Video, output_kind, write_video
+    from bcdcodec.video import Video, write_video
 
-    from .main import _load_with_bundled_prior
+    from .main import _load_with_bundled_prior, _prepare_video_output, _report_video
     from .transfer import _stream
 
-    if model_name and checkpoint:
-        raise click.UsageError("give --model or --checkpoint, not both")
-    output_kind(dst)
-    check_writable(Path(dst), force)
+    _prepare_video_output(dst, force, model_name, checkpoint)
     model = _load_with_bundled_prior(model_name, checkpoint, prior)
     video = generate(_stream(content_path, model, "stretch"), model, frames, continue_motion=continue_motion,
                      temperature=temperature, top_k=top_k, seed=seed, steps=steps)
     if fps:
         video = Video(video.frames, Fraction(fps).limit_denominator(1001))
     write_video(video, dst, force)
-    click.echo(f"{dst}: {len(video.frames)} frames of {video.width}x{video.height} at {float(video.fps):g} fps")
+    _report_video(dst, video)

@@ -37,17 +37,13 @@ def _stream(path: str, model, force_fit: str) -> bytes:
 @one_line_errors
 def transfer(content_path, motion_path, dst, model_name, checkpoint, fit, steps, force):
     """Render the content of one clip with the motion of another (from .bcd: no re-encoding)."""
-    from bcdcodec import registry
-    from bcdcodec.api import load_model
-    from bcdcodec.fileio import check_writable
     from bcdcodec.transfer import transfer as run_transfer
-    from bcdcodec.video import output_kind, write_video
+    from bcdcodec.video import write_video
 
-    if model_name and checkpoint:
-        raise click.UsageError("give --model or --checkpoint, not both")
-    output_kind(dst)
-    check_writable(Path(dst), force)
-    model = load_model(Path(checkpoint)) if checkpoint else load_model(model_name or registry.DEFAULT_MODEL)
+    from .main import _load, _prepare_video_output, _report_video
+
+    _prepare_video_output(dst, force, model_name, checkpoint)
+    model = _load(model_name, checkpoint)
     video = run_transfer(_stream(content_path, model, fit), _stream(motion_path, model, fit), model, steps=steps)
     write_video(video, dst, force)
-    click.echo(f"{dst}: {len(video.frames)} frames of {video.width}x{video.height} at {float(video.fps):g} fps")
+    _report_video(dst, video)

@@ -48,21 +48,32 @@ def _finish(coder) -> bytes:
     return data[:end]
 
 
+def _check_content(content: np.ndarray, tables: CodingTables) -> None:
+    if content.shape[1] != tables.content.shape[0]:
+        raise ValueError("symbol arrays do not match the coding tables")
+    if (content < 0).any() or (content >= tables.content.shape[1]).any():
+        raise ValueError("content symbol outside its table")
+
+
+def _encode_content(coder, content: np.ndarray, tables: CodingTables) -> None:
+    """Push the content symbols so that they decode first, channel by channel."""
+    for channel in reversed(range(content.shape[1])):
+        coder.encode_reverse(np.ascontiguousarray(content[:, channel]), _model(tables.content[channel]))
+
+
 def encode_clip(symbols: ClipSymbols, tables: CodingTables) -> bytes:
     """Entropy-code one clip. Raises ``ValueError`` if a symbol lies outside its table."""
     content = np.ascontiguousarray(symbols.content, dtype=np.int32)
     motion = np.ascontiguousarray(symbols.motion, dtype=np.int32)
-    if content.shape[1] != tables.content.shape[0] or motion.shape[1] != tables.motion.shape[0]:
+    _check_content(content, tables)
+    if motion.shape[1] != tables.motion.shape[0]:
         raise ValueError("symbol arrays do not match the coding tables")
-    if (content < 0).any() or (content >= tables.content.shape[1]).any():
-        raise ValueError("content symbol outside its table")
     if (motion < 0).any() or (motion >= tables.motion.shape[1]).any():
         raise ValueError("motion symbol outside its table")
     coder = constriction.stream.stack.AnsCoder()
     for group in reversed(range(motion.shape[1])):
         coder.encode_reverse(np.ascontiguousarray(motion[:, group]), _model(tables.motion[group]))
-    for channel in reversed(range(content.shape[1])):
-        coder.encode_reverse(np.ascontiguousarray(content[:, channel]), _model(tables.content[channel]))
+    _encode_content(coder, content, tables)
     return _finish(coder)
 
 
@@ -105,14 +116,12 @@ def encode_clip_with_prior(symbols: ClipSymbols, tables: CodingTables, motion_ta
     motion = np.ascontiguousarray(symbols.motion, dtype=np.int32)
     if motion_tables.shape[:2] != motion.shape or (motion < 0).any() or (motion >= motion_tables.shape[2]).any():
         raise ValueError("motion symbols do not match the prior's tables")
-    if content.shape[1] != tables.content.shape[0] or (content < 0).any() or (content >= tables.content.shape[1]).any():
-        raise ValueError("content symbols do not match the coding tables")
+    _check_content(content, tables)
     coder = constriction.stream.stack.AnsCoder()
     for t in reversed(range(motion.shape[0])):
         for group in reversed(range(motion.shape[1])):
             coder.encode_reverse(motion[t, group:group + 1], _model(motion_tables[t, group]))
-    for channel in reversed(range(content.shape[1])):
-        coder.encode_reverse(np.ascontiguousarray(content[:, channel]), _model(tables.content[channel]))
+    _encode_content(coder, content, tables)
     return _finish(coder)
 
 

@@ -62,15 +62,11 @@ class GroupVQ(nn.Module):
             # gradient vanishes once the logits are peaked); codebook and commitment losses pull
             # codes and encoder outputs together
             indices = logits.argmax(-1)
-            hard = F.one_hot(indices, self.cfg.codebook_size).to(logits.dtype)
             b, t, _ = motion.shape
             m = motion.view(b, t, self.cfg.motion_groups, self.cfg.group_dim)
             chosen = self.dequantize(indices).view_as(m)
             rate_loss = rate_loss + (chosen - m.detach()).pow(2).mean() + self.cfg.vq_commitment * (m - chosen.detach()).pow(2).mean()
             quantized = (m + (chosen - m).detach()).flatten(-2)
-            with torch.no_grad():
-                batch_usage = hard.flatten(0, 1).mean(0)
-                self.code_usage.mul_(self.usage_momentum).add_(batch_usage, alpha=1 - self.usage_momentum)
         elif self.training:
             uniform = torch.rand(logits.shape, generator=generator, device=logits.device)
             soft = F.softmax((logits - torch.log(-torch.log(uniform.clamp(1e-9, 1 - 1e-9)))) / tau, dim=-1)
@@ -78,10 +74,11 @@ class GroupVQ(nn.Module):
             hard = F.one_hot(indices, self.cfg.codebook_size).to(soft.dtype)
             weights = hard - soft.detach() + soft
             quantized = torch.einsum("btns,nsg->btng", weights, self.codebook).flatten(-2)
-            with torch.no_grad():
-                batch_usage = hard.flatten(0, 1).mean(0)
-                self.code_usage.mul_(self.usage_momentum).add_(batch_usage, alpha=1 - self.usage_momentum)
         else:
             indices = logits.argmax(-1)
             quantized = self.dequantize(indices)
+        if self.training:
+            with torch.no_grad():
+                batch_usage = F.one_hot(indices, self.cfg.codebook_size).to(logits.dtype).flatten(0, 1).mean(0)
+                self.code_usage.mul_(self.usage_momentum).add_(batch_usage, alpha=1 - self.usage_momentum)
         return GroupVQOutput(quantized, indices, entropy, rate_loss)
