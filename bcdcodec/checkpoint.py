@@ -35,7 +35,10 @@ def save_checkpoint(model: BCDModel, path: str | os.PathLike, extra: dict | None
     path = Path(path)
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     if half:
-        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+        # the content standardisation's running statistics stay float32: they divide values
+        # whose clip-to-clip spread is far below float16's resolution at their scale
+        state = {k: v.half() if v.is_floating_point() and not k.startswith("encoder.content_norm.") else v
+                 for k, v in state.items()}
     payload = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,

@@ -44,6 +44,10 @@ class ModelConfig:
     # fixed gain on the encoder's content output: rounding adds noise of width 1, so the latent
     # must start well above that scale or the decoder learns to ignore it
     content_gain: float = 1.0
+    # standardise each content channel over the batch (running statistics at coding time) before
+    # the gain: the clip-dependent part of the content queries' outputs starts ~100x smaller than
+    # the rounding noise, so without it the decoder ignores content and the rate term collapses it
+    content_norm: bool = False
     codebook_init_std: float = 1.0    # motion codebook init; match the encoder's output scale
     # True: sample codes with Gumbel noise in training (straight-through softmax gradient); False:
     # argmax codes with the VQ-VAE straight-through estimator (the decoder sees the same codes in
@@ -59,6 +63,12 @@ class ModelConfig:
     # also add an embedding of (content, frame motion) to every patch token at the input: a path
     # from the codes to the output that no zero-initialised gate blocks at the start of training
     direct_conditioning: bool = False
+    # initial value of the DiT blocks' residual gates: 0 is DiT's adaLN-zero (every block starts
+    # as the identity); 1 lets the blocks learn from the first step, which on a CPU budget of a
+    # few thousand steps is most of the difference
+    adaln_gate_init: float = 0.0
+    # patch position frequencies matched to the patch grid (see layers.sincos_grid_embedding)
+    grid_positions: bool = False
     # EDM
     sigma_data: float = 0.5
     sigma_min: float = 0.002

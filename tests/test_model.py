@@ -29,6 +29,40 @@ def test_training_step_runs_and_learns():
     assert out.motion_bits.item() > 0 and out.content_bits.item() > 0
 
 
+def test_content_norm_spreads_content_and_codes_deterministically():
+    cfg = tiny_config(content_norm=True, content_gain=4.0, cross_drive_fraction=0.75)
+    model = seeded_model(cfg, seed=0)
+    generator = torch.Generator().manual_seed(0)
+    clips = torch.rand((8, cfg.clip_len, 3, 16, 16), generator=generator) * 2 - 1
+    model.train()
+    content, _ = model.encoder(clips)
+    # standardised over the batch, then scaled: spread far above the rounding step of 1
+    assert torch.allclose(content.flatten(1).std(0, unbiased=False), torch.full((8,), 4.0), atol=0.05)
+    out = model(clips[:4], generator=torch.Generator().manual_seed(1))  # 3 cross-driven + a batch of 1
+    assert torch.isfinite(out.loss)
+    model.eval()
+    model.export_tables()
+    first = model.encode_symbols(clips[0])
+    again = model.encode_symbols(clips[0])
+    assert np.array_equal(first.content, again.content)
+    assert len(np.unique(np.stack([model.encode_symbols(c).content for c in clips]).reshape(8, -1), axis=0)) > 1
+
+def test_open_gates_and_grid_positions_change_only_the_initialisation():
+    from bcdcodec.models.layers import AdaLNBlock, sincos_grid_embedding
+
+    x, cond = torch.randn(2, 5, 16), torch.randn(2, 16)
+    assert torch.equal(AdaLNBlock(16, 2)(x, cond), x)  # adaLN-zero: identity at the start
+    assert not torch.allclose(AdaLNBlock(16, 2, gate_init=1.0)(x, cond), x)
+    for grid, most_similar in ((False, 0.9), (True, 0.7)):
+        pos = torch.nn.functional.normalize(sincos_grid_embedding(8, 64, grid), dim=-1)
+        similarity = pos @ pos.T - torch.eye(64) * 2
+        assert (similarity.max() > most_similar) != grid  # grid frequencies: no near-duplicate positions
+    cfg = tiny_config(adaln_gate_init=1.0, grid_positions=True)
+    assert ModelConfig.from_dict(cfg.to_dict()) == cfg
+    # the settings only initialise weights: a model built without them loads these weights
+    model = seeded_model(cfg, seed=0)
+    BCDModel(tiny_config()).load_state_dict(model.state_dict())
+
 def test_group_vq_entropy_and_rate_loss():
     cfg = tiny_config(motion_bits_target=6.0)
     vq = GroupVQ(cfg)

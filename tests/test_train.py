@@ -32,6 +32,10 @@ def test_smoke_training_checkpoints_resumes_and_codes(tmp_path):
     train(lower, tmp_path / "low", progress=False, log=lines.append, init_from=final)
     assert any("initialised from" in line for line in lines)
     assert api.load_model(tmp_path / "low" / "final.pt").cfg.motion_bits_target == 3.0
+    # a content-standardised model may start from one without (the norm has no weights)
+    normed = dataclasses.replace(cfg, steps=2, model=dataclasses.replace(cfg.model, content_norm=True))
+    train(normed, tmp_path / "normed", progress=False, log=lines.append, init_from=final)
+    assert api.load_model(tmp_path / "normed" / "final.pt").cfg.content_norm
     wider = dataclasses.replace(cfg, model=dataclasses.replace(cfg.model, dit_dim=64))
     with pytest.raises(InvalidArgumentError):
         train(wider, tmp_path / "bad", progress=False, log=lines.append, init_from=final)

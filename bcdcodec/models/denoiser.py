@@ -24,7 +24,7 @@ class Denoiser(nn.Module):
         d = cfg.dit_dim
         patch_dim = 3 * cfg.patch_size**2
         self.patch_in = nn.Linear(patch_dim, d)
-        self.patch_pos = nn.Parameter(sincos_grid_embedding(cfg.image_size // cfg.patch_size, d))
+        self.patch_pos = nn.Parameter(sincos_grid_embedding(cfg.image_size // cfg.patch_size, d, cfg.grid_positions))
         self.content_in = nn.Linear(cfg.content_channels, d)
         self.content_pos = nn.Parameter(torch.randn(cfg.content_queries, d) * 0.02)
         self.noise_embed = nn.Sequential(nn.Linear(d, d), nn.SiLU(), nn.Linear(d, d))
@@ -32,8 +32,8 @@ class Denoiser(nn.Module):
         if cfg.direct_conditioning:
             cond_dim = cfg.content_queries * cfg.content_channels + cfg.motion_dim
             self.direct_cond = nn.Sequential(nn.Linear(cond_dim, d), nn.SiLU(), nn.Linear(d, d))
-        self.spatial = nn.ModuleList(AdaLNBlock(d, cfg.dit_heads) for _ in range(cfg.dit_layers))
-        self.temporal = nn.ModuleList(AdaLNBlock(d, cfg.dit_heads) for _ in range(cfg.dit_layers))
+        self.spatial = nn.ModuleList(AdaLNBlock(d, cfg.dit_heads, cfg.adaln_gate_init) for _ in range(cfg.dit_layers))
+        self.temporal = nn.ModuleList(AdaLNBlock(d, cfg.dit_heads, cfg.adaln_gate_init) for _ in range(cfg.dit_layers))
         self.temporal_bias = RelativePositionBias(cfg.dit_heads, num_buckets=16, max_distance=64)
         self.final_norm = nn.LayerNorm(d, elementwise_affine=False)
         self.final_modulation = nn.Sequential(nn.SiLU(), nn.Linear(d, 2 * d))

@@ -54,6 +54,26 @@ def _ema_update(ema: BCDModel, model: BCDModel, decay: float) -> None:
         e.copy_(b)
 
 
+@torch.no_grad()
+def recalibrate_content_norm(ema: BCDModel, source, rng: np.random.Generator, batches: int = 16, batch_clips: int = 16) -> None:
+    """Recompute the content standardisation's running statistics for the EMA weights, from whole
+    training clips as coding sees them. The live model's statistics (copied into the EMA model at
+    every step) belong to other encoder weights and, early in training, are far off."""
+    norm = getattr(ema.encoder, "content_norm", None)
+    if norm is None:
+        return
+    device = next(ema.parameters()).device
+    was_training, momentum = ema.training, norm.momentum
+    ema.eval()
+    norm.reset_running_stats()
+    norm.momentum = None  # cumulative average over the batches below
+    norm.train()
+    for _ in range(batches):
+        ema.encoder(source.train_batch(batch_clips, rng).to(device))
+    norm.momentum = momentum
+    ema.train(was_training)
+
+
 def train(cfg: TrainConfig, out_dir: str | Path, resume: bool = True, progress: bool = True,
           log=print, init_from: str | Path | None = None) -> Path:
     """Train and write ``out_dir/last.pt`` (resumable) and ``out_dir/final.pt`` (EMA weights with
@@ -73,9 +93,13 @@ def train(cfg: TrainConfig, out_dir: str | Path, resume: bool = True, progress: 
     if init_from is not None and not (resume and last.exists()):
         source_net, _ = load_checkpoint(init_from)
         try:
-            model.load_state_dict(source_net.state_dict())
+            missing, unexpected = model.load_state_dict(source_net.state_dict(), strict=False)
         except RuntimeError as exc:
             raise InvalidArgumentError(f"{init_from} does not match the training architecture") from exc
+        # the only layer a run may add to its source is the content standardisation (no weights,
+        # its running statistics start fresh)
+        if unexpected or any(not key.startswith("encoder.content_norm.") for key in missing):
+            raise InvalidArgumentError(f"{init_from} does not match the training architecture")
         ema.load_state_dict(model.state_dict())
         log(f"initialised from {init_from}")
     if resume and last.exists():
@@ -118,6 +142,8 @@ def train(cfg: TrainConfig, out_dir: str | Path, resume: bool = True, progress: 
         bar.set_postfix(diff=record["diffusion"], mbits=record["motion_bits_per_frame"], cbits=record["content_bits_per_clip"])
         if rank != 0:
             continue
+        if step % cfg.validate_every == 0 or step % cfg.checkpoint_every == 0 or step == cfg.steps:
+            recalibrate_content_norm(ema, source, np.random.default_rng([cfg.seed, step]))
         if step % cfg.validate_every == 0 or step == cfg.steps:
             ema.export_tables()
             record["validation"] = validate(ema, source.validation_clips(cfg.validation_clips))
