@@ -30,15 +30,15 @@ def weights_digest(model: BCDModel) -> bytes:
 def save_checkpoint(model: BCDModel, path: str | os.PathLike, extra: dict | None = None, half: bool = False) -> None:
     """Write ``model`` (config + weights + optional plain-data ``extra``) atomically to ``path``.
 
-    ``half`` stores floating-point weights as float16 (for bundling); loading restores float32,
+    ``half`` stores the parameters as float16 (for bundling; buffers keep their dtype); loading restores float32,
     and the weights hash is taken after loading, so it is the same on every load."""
     path = Path(path)
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     if half:
-        # the content standardisation's running statistics stay float32: they divide values
-        # whose clip-to-clip spread is far below float16's resolution at their scale
-        state = {k: v.half() if v.is_floating_point() and not k.startswith("encoder.content_norm.") else v
-                 for k, v in state.items()}
+        # only the weights shrink; buffers (running statistics such as the content
+        # standardisation's, whose clip-to-clip spread is below float16's resolution) stay exact
+        weights = {name for name, _ in model.named_parameters()}
+        state = {k: v.half() if k in weights else v for k, v in state.items()}
     payload = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,

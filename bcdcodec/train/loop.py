@@ -55,7 +55,7 @@ def _ema_update(ema: BCDModel, model: BCDModel, decay: float) -> None:
 
 
 @torch.no_grad()
-def recalibrate_content_norm(ema: BCDModel, source, rng: np.random.Generator, batches: int = 16, batch_clips: int = 16) -> None:
+def recalibrate_content_norm(ema: BCDModel, source, rng: np.random.Generator, batches: int = 16) -> None:
     """Recompute the content standardisation's running statistics for the EMA weights, from whole
     training clips as coding sees them. The live model's statistics (copied into the EMA model at
     every step) belong to other encoder weights and, early in training, are far off."""
@@ -69,7 +69,7 @@ def recalibrate_content_norm(ema: BCDModel, source, rng: np.random.Generator, ba
     norm.momentum = None  # cumulative average over the batches below
     norm.train()
     for _ in range(batches):
-        ema.encoder(source.train_batch(batch_clips, rng).to(device))
+        ema.encoder(source.train_batch(16, rng).to(device))
     norm.momentum = momentum
     ema.train(was_training)
 
@@ -96,9 +96,10 @@ def train(cfg: TrainConfig, out_dir: str | Path, resume: bool = True, progress: 
             missing, unexpected = model.load_state_dict(source_net.state_dict(), strict=False)
         except RuntimeError as exc:
             raise InvalidArgumentError(f"{init_from} does not match the training architecture") from exc
-        # the only layer a run may add to its source is the content standardisation (no weights,
-        # its running statistics start fresh)
-        if unexpected or any(not key.startswith("encoder.content_norm.") for key in missing):
+        # a run may add layers that hold no weights, only statistics (the content
+        # standardisation): those start fresh; every weight must come from the source
+        weights = {name for name, _ in model.named_parameters()}
+        if unexpected or any(key in weights for key in missing):
             raise InvalidArgumentError(f"{init_from} does not match the training architecture")
         ema.load_state_dict(model.state_dict())
         log(f"initialised from {init_from}")
@@ -142,16 +143,18 @@ def train(cfg: TrainConfig, out_dir: str | Path, resume: bool = True, progress: 
         bar.set_postfix(diff=record["diffusion"], mbits=record["motion_bits_per_frame"], cbits=record["content_bits_per_clip"])
         if rank != 0:
             continue
-        if step % cfg.validate_every == 0 or step % cfg.checkpoint_every == 0 or step == cfg.steps:
+        validating = step % cfg.validate_every == 0 or step == cfg.steps
+        saving = step % cfg.checkpoint_every == 0 or step == cfg.steps
+        if validating or saving:
             recalibrate_content_norm(ema, source, np.random.default_rng([cfg.seed, step]))
-        if step % cfg.validate_every == 0 or step == cfg.steps:
+        if validating:
             ema.export_tables()
             record["validation"] = validate(ema, source.validation_clips(cfg.validation_clips))
             log(json.dumps({"step": step, **record["validation"]}))
         if step % 20 == 0 or "validation" in record:
             log_file.write(json.dumps(record) + "\n")
             log_file.flush()
-        if step % cfg.checkpoint_every == 0 or step == cfg.steps:
+        if saving:
             save_checkpoint(ema, last, extra={"step": step, "optimizer": optimizer.state_dict(),
                                               "live_state": model.state_dict(), "train_config": cfg.to_dict()})
     bar.close()
