@@ -87,3 +87,26 @@ def test_sprites_preset_is_the_committed_recipe():
 
     recipe = Path(__file__).resolve().parent.parent / "bcdcodec" / "weights" / "sprites-64.train.json"
     assert TrainConfig.from_dict(json.loads(recipe.read_text())) == preset("sprites-64")
+
+
+def test_augmentation_reorders_colours_and_mirrors_clip_and_partner_alike():
+    import itertools
+
+    import numpy as np
+    import torch
+
+    from bcdcodec.train.augment import augment_clips
+
+    clips = torch.rand(64, 4, 3, 6, 6, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    out, partners = augment_clips(clips, np.random.default_rng(0), clips.clone())
+    assert out.shape == clips.shape and torch.equal(out, partners)
+    mirrored = 0
+    for x, y in zip(clips, out):
+        candidates = [(m, x[:, list(order)].flip(-1) if m else x[:, list(order)])
+                      for m in (False, True) for order in itertools.permutations(range(3))]
+        matches = [m for m, c in candidates if torch.equal(c, y)]
+        assert matches, "each clip is a channel reordering of itself, mirrored or not"
+        mirrored += matches[0]
+    assert 10 < mirrored < 54
+    again, _ = augment_clips(clips, np.random.default_rng(0))
+    assert torch.equal(again, out)

@@ -54,7 +54,7 @@ class ContentQuantizer(nn.Module):
         half = self.cfg.content_symbol_range // 2
         medians = self.prior.quantiles[:, 0, 1].detach()
         self.center.copy_(torch.round(medians).long())
-        values = torch.arange(-half, half, dtype=torch.float32)[None, :] + self.center[:, None].float()  # [Cc, R]
+        values = torch.arange(-half, half, dtype=torch.float32, device=self.center.device)[None, :] + self.center[:, None].float()  # [Cc, R]
         lower = self.prior._logits_cumulative(values[:, None, :] - 0.5, stop_gradient=True)
         upper = self.prior._logits_cumulative(values[:, None, :] + 0.5, stop_gradient=True)
         cdf_low = torch.sigmoid(lower).squeeze(1).double()
@@ -62,4 +62,4 @@ class ContentQuantizer(nn.Module):
         pmf = (cdf_high - cdf_low).clamp_min(0)
         pmf[:, 0] += cdf_low[:, 0]
         pmf[:, -1] += 1 - cdf_high[:, -1]
-        return quantize_pmf_rows(pmf.numpy(), precision)
+        return quantize_pmf_rows(pmf.cpu().numpy(), precision)

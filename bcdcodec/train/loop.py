@@ -23,6 +23,7 @@ from ..checkpoint import load_checkpoint, load_checkpoint_payload, save_checkpoi
 from ..errors import InvalidArgumentError
 from ..models.bcd import BCDModel
 from ..models.factory import seeded_model
+from .augment import augment_clips
 from .presets import TrainConfig
 from .sources import clip_source
 from .validate import validate
@@ -83,6 +84,9 @@ def train(cfg: TrainConfig, out_dir: str | Path, resume: bool = True, progress: 
     out_dir = Path(out_dir)
     rank, world = _distributed()
     device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0))) if torch.cuda.is_available() else torch.device("cpu")
+    if device.type == "cuda":  # TensorFloat-32 matrix products: training needs no more precision
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
     if cfg.batch_clips % world:
         raise InvalidArgumentError(f"batch_clips {cfg.batch_clips} is not divisible by {world} processes")
     model = seeded_model(cfg.model, seed=cfg.seed).to(device).train()
@@ -127,6 +131,8 @@ def train(cfg: TrainConfig, out_dir: str | Path, resume: bool = True, progress: 
             clips, partners = (x.to(device) for x in source.train_pairs(cfg.batch_clips // world, rng))
         else:
             clips, partners = source.train_batch(cfg.batch_clips // world, rng).to(device), None
+        if cfg.augment:
+            clips, partners = augment_clips(clips, rng, partners)
         out = net(clips, tau=_tau(cfg, step), generator=generator, partners=partners)
         loss = out.loss + out.aux_loss
         optimizer.zero_grad(set_to_none=True)
