@@ -34,10 +34,10 @@ class RegisteredModel:
 REGISTRY: tuple[RegisteredModel, ...] = (
     RegisteredModel(
         name="sprites-64", model_id=1, filename="sprites-64.pt",
-        sha256="7ca79882e23576d0ce14f8da67b49c15f144b5b89463addaeb0b4f1955ad3394",
-        description="Sprites 64x64, 8-frame clips, 10 motion bits/frame target; 2400 CPU training steps",
+        sha256="252fa80b7f3e758a8bd4b12e6bceeb60249c36823e672c2874208e47cc3aa14e",
+        description="Sprites 64x64, 8-frame clips, 10 motion bits/frame target; 3400 + 3200 GPU training steps of 64 clips",
         prior_filename="sprites-64-prior.pt",
-        prior_sha256="ae9dc92a0e2c0d155879821cedadd7d64ffd83c31f7e3d4834f5ef61dcbeff35",
+        prior_sha256="5020b4a8a209c2fd34e8c6709694ef2b6d2e206154daa25e2151523da122c701",
     ),
 )
 

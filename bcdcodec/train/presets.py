@@ -30,6 +30,8 @@ class TrainConfig:
     # in BCD) or "same-character" (another sequence of the same character: on Sprites an action is
     # constant over a clip, so content taken from the clip itself can carry the action)
     content_partner: str = "self"
+    # colour-order and mirror augmentation of training clips (bcdcodec.train.augment)
+    augment: bool = False
     model: ModelConfig = field(default_factory=ModelConfig)
 
     def __post_init__(self) -> None:
@@ -55,19 +57,22 @@ class TrainConfig:
 SPRITES_64 = ModelConfig(
     name="sprites-64", model_id=1, image_size=64, patch_size=8, clip_len=8,
     enc_dim=192, enc_layers=3, enc_heads=4, patch_embed_dim=16,
-    content_queries=4, content_channels=8, content_symbol_range=64, content_rate_weight=1e-4, content_gain=6.0,
+    content_queries=4, content_channels=8, content_symbol_range=64, content_rate_weight=1e-4,
     motion_groups=8, codebook_size=16, group_dim=4, motion_bits_target=10.0, vq_confidence_weight=0.0,
     codebook_init_std=0.5, vq_gumbel=False, vq_commitment=0.02,
     dit_dim=192, dit_layers=4, dit_heads=4, direct_conditioning=True, default_steps=2,
     # a codec decoder is strongly conditioned: start sampling lower, train the high-noise end, and
-    # train half of the clips at sigma_max exactly (where only the codes tell what to draw)
-    sigma_max=20.0, p_mean=0.0, p_std=1.4, anchor_fraction=0.5,
+    # train three quarters of the clips at sigma_max exactly (where only the codes tell what to draw)
+    sigma_max=20.0, p_mean=0.0, p_std=1.4, anchor_fraction=0.75,
+    # standardised content (no collapse), open residual gates, patch positions matched to the grid
+    content_norm=True, content_gain=4.0, adaln_gate_init=1.0, grid_positions=True,
 )
 
 PRESETS = {
-    # the recipe of the bundled sprites-64 (bcdcodec/weights/sprites-64.train.json)
-    "sprites-64": TrainConfig(data="sprites", steps=2400, batch_clips=16, lr=5e-4, warmup_steps=100, ema_decay=0.99,
-                              tau_start=1.0, tau_end=0.3, checkpoint_every=100, validate_every=200,
+    # the first stage of the bundled sprites-64 (bcdcodec/weights/sprites-64.train.json); the
+    # second continues it with sprites-64.finetune.train.json (bcdcodec/weights/sprites-64.md)
+    "sprites-64": TrainConfig(data="sprites", steps=3400, batch_clips=64, lr=8e-4, warmup_steps=200, ema_decay=0.998,
+                              tau_start=1.0, tau_end=0.3, checkpoint_every=800, validate_every=800,
                               content_partner="same-character", model=SPRITES_64),
     "procedural-64": TrainConfig(data="procedural", steps=2400, batch_clips=16, lr=5e-4, warmup_steps=100,
                                  ema_decay=0.99, tau_start=1.0, tau_end=0.3, content_partner="same-character",
