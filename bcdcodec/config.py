@@ -82,6 +82,10 @@ class ModelConfig:
     # cross-driving: fraction of training clips reconstructed from content of their first half
     # and motion of their second half
     cross_drive_fraction: float = 0.75
+    # weight of moving pixels in the denoising loss: each pixel counts 1 + this times its mean
+    # absolute deviation from the clip's temporal mean (normalised per clip), so that limbs, a
+    # small share of the pixels, weigh as much as the static body they move against
+    moving_pixel_weight: float = 0.0
     table_precision: int = 16         # integer frequency tables sum to 2**table_precision
 
     def __post_init__(self) -> None:

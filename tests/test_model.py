@@ -123,3 +123,15 @@ def test_compressai_loads_without_leaving_a_torchvision_stand_in():
 
     assert import_compressai().entropy_models.EntropyBottleneck is entropy_bottleneck_class()
     assert "torchvision" not in sys.modules or hasattr(sys.modules["torchvision"], "__file__")
+
+
+def test_moving_pixel_weights_favour_pixels_that_change_and_keep_the_scale():
+    from bcdcodec.models.bcd import moving_pixel_weights
+
+    clip = torch.zeros(2, 4, 3, 8, 8)
+    clip[:, ::2, :, 2, 3] = 1.0  # one blinking pixel
+    weights = moving_pixel_weights(clip, 10.0)
+    assert weights.shape == (2, 4, 1, 8, 8)
+    assert torch.allclose(weights.mean(dim=(1, 2, 3, 4)), torch.ones(2))
+    assert weights[0, 0, 0, 2, 3] > 5 * weights[0, 0, 0, 0, 0]
+    assert moving_pixel_weights(clip, 0.0) == 1.0

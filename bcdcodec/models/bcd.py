@@ -28,6 +28,17 @@ class TrainingOutput:
     aux_loss: torch.Tensor        # scalar, compressai quantile loss (optimise separately or add)
 
 
+def moving_pixel_weights(target: torch.Tensor, strength: float) -> torch.Tensor | float:
+    """Per-pixel loss weights ``[B, T, 1, S, S]`` for ``target [B, T, 3, S, S]`` in ``[-1, 1]``:
+    ``1 + strength * |target - temporal mean|`` (mean over channels), divided by its mean over
+    each clip so the loss keeps its scale. ``strength`` 0 gives the plain loss (weight 1)."""
+    if not strength:
+        return 1.0
+    moving = (target - target.mean(dim=1, keepdim=True)).abs().mean(dim=2, keepdim=True)
+    weights = 1 + strength * moving
+    return weights / weights.mean(dim=(1, 2, 3, 4), keepdim=True)
+
+
 class BCDModel(nn.Module):
     """Frames are ``[B, T, 3, S, S]`` float in ``[-1, 1]`` throughout."""
 
@@ -81,7 +92,7 @@ class BCDModel(nn.Module):
             x_noisy = target + noise * sigma.view(-1, 1, 1, 1, 1)
             d = self.denoised(x_noisy, sigma, content_hat, vq.quantized)
             weight = diffusion.loss_weight(sigma, cfg.sigma_data).view(-1, 1, 1, 1, 1)
-            losses.append((weight * (d - target) ** 2).mean(dim=(1, 2, 3, 4)))
+            losses.append((weight * (d - target) ** 2 * moving_pixel_weights(target, cfg.moving_pixel_weight)).mean(dim=(1, 2, 3, 4)))
             motion_bits.append(vq.entropy_bits)
             rate_loss = rate_loss + vq.rate_loss
             content_bits.append(bits)
