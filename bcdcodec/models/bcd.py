@@ -92,7 +92,8 @@ class BCDModel(nn.Module):
             x_noisy = target + noise * sigma.view(-1, 1, 1, 1, 1)
             d = self.denoised(x_noisy, sigma, content_hat, vq.quantized)
             weight = diffusion.loss_weight(sigma, cfg.sigma_data).view(-1, 1, 1, 1, 1)
-            losses.append((weight * (d - target) ** 2 * moving_pixel_weights(target, cfg.moving_pixel_weight)).mean(dim=(1, 2, 3, 4)))
+            pixel_weight = moving_pixel_weights(target, cfg.moving_pixel_weight)
+            losses.append((weight * pixel_weight * (d - target) ** 2).mean(dim=(1, 2, 3, 4)))
             motion_bits.append(vq.entropy_bits)
             rate_loss = rate_loss + vq.rate_loss
             content_bits.append(bits)

@@ -3,7 +3,8 @@
 Each clip (and its content partner, identically) gets one of the six orderings of its colour
 channels and, with probability one half, a left-right mirror. The colours then no longer identify
 one of the few training characters, so the content code has to describe appearance instead of
-naming a character it has seen; mirrored clips are still valid motions.
+naming a character it has seen; mirrored clips are still valid motions. On Sprites it made
+held-out characters worse, not better (README, *Sprites*), so it is off unless a config asks.
 """
 
 from __future__ import annotations
