@@ -47,6 +47,7 @@ def test_content_norm_spreads_content_and_codes_deterministically():
     assert np.array_equal(first.content, again.content)
     assert len(np.unique(np.stack([model.encode_symbols(c).content for c in clips]).reshape(8, -1), axis=0)) > 1
 
+
 def test_open_gates_and_grid_positions_change_only_the_initialisation():
     from bcdcodec.models.layers import AdaLNBlock, sincos_grid_embedding
 
@@ -62,6 +63,7 @@ def test_open_gates_and_grid_positions_change_only_the_initialisation():
     # the settings only initialise weights: a model built without them loads these weights
     model = seeded_model(cfg, seed=0)
     BCDModel(tiny_config()).load_state_dict(model.state_dict())
+
 
 def test_group_vq_entropy_and_rate_loss():
     cfg = tiny_config(motion_bits_target=6.0)

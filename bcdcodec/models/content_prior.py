@@ -54,7 +54,8 @@ class ContentQuantizer(nn.Module):
         half = self.cfg.content_symbol_range // 2
         medians = self.prior.quantiles[:, 0, 1].detach()
         self.center.copy_(torch.round(medians).long())
-        values = torch.arange(-half, half, dtype=torch.float32, device=self.center.device)[None, :] + self.center[:, None].float()  # [Cc, R]
+        offsets = torch.arange(-half, half, dtype=torch.float32, device=self.center.device)
+        values = offsets[None, :] + self.center[:, None].float()  # [Cc, R]
         lower = self.prior._logits_cumulative(values[:, None, :] - 0.5, stop_gradient=True)
         upper = self.prior._logits_cumulative(values[:, None, :] + 0.5, stop_gradient=True)
         cdf_low = torch.sigmoid(lower).squeeze(1).double()
