@@ -43,7 +43,9 @@ def eval_group():
 @eval_group.command("sprites")
 @click.option("--model", "model_name", default="sprites-64", show_default=True, help="bundled model name or checkpoint path")
 @click.option("--judge", "judge_path", type=click.Path(dir_okay=False), help="judge file (default: the bundled one)")
-@click.option("--limit", type=click.IntRange(1), help="evaluate a random subset of this many test sequences")
+@click.option("--limit", type=click.IntRange(1), help="evaluate a random subset of this many sequences")
+@click.option("--split", type=click.Choice(["test", "train"]), default="test", show_default=True,
+              help="train: the training characters, to tell fitting from generalisation")
 @click.option("--transfer-pairs", type=click.IntRange(1), help="number of motion-transfer pairs (default: one per sequence)")
 @click.option("--steps", type=click.IntRange(1, 64), help="sampling steps (default: the model's)")
 @click.option("--json-out", type=click.Path(dir_okay=False), help="also write the results here")
@@ -51,8 +53,8 @@ def eval_group():
 @click.option("--prior", type=click.Path(dir_okay=False), help="also code every clip under this motion prior")
 @click.option("--with-prior", is_flag=True, help="also code every clip under the model's bundled motion prior")
 @one_line_errors
-def eval_sprites(model_name, judge_path, limit, transfer_pairs, steps, json_out, threads, prior, with_prior):
-    """Bytes per clip, PSNR/SSIM, judged action/attribute accuracy and motion transfer on the test split."""
+def eval_sprites(model_name, judge_path, limit, split, transfer_pairs, steps, json_out, threads, prior, with_prior):
+    """Bytes per clip, PSNR/SSIM, judged action/attribute accuracy and motion transfer on a split."""
     import torch
 
     from bcdcodec import api, registry
@@ -69,11 +71,13 @@ def eval_sprites(model_name, judge_path, limit, transfer_pairs, steps, json_out,
     elif with_prior:
         model = api.with_bundled_prior(model)
     judge = load_judge(judge_path or registry.verified_judge_path())
-    results = evaluate_sprites(model, judge, build_split("test", cache_dir=CACHE_DIR, progress=True), limit=limit,
+    results = evaluate_sprites(model, judge, build_split(split, cache_dir=CACHE_DIR, progress=True), limit=limit,
                                transfer_pairs=transfer_pairs, steps=steps)
+    results["split"] = split
     results["command"] = "bcdcodec eval sprites " + " ".join(
         f"--{k.replace('_', '-')} {v}" for k, v in
-        {"model": model_name, "limit": limit, "transfer_pairs": transfer_pairs, "steps": steps, "prior": prior}.items()
+        {"model": model_name, "split": None if split == "test" else split, "limit": limit,
+         "transfer_pairs": transfer_pairs, "steps": steps, "prior": prior}.items()
         if v is not None) + (" --with-prior" if with_prior else "")
     text = json.dumps(results, indent=2)
     if json_out:
