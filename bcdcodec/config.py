@@ -56,10 +56,6 @@ class ModelConfig:
     # argmax mode: weight of the commitment loss; small, so that the decoder's gradient, not the
     # pull towards the current code, decides where the encoder's motion outputs go
     vq_commitment: float = 0.25
-    # argmax mode: a code whose usage (moving average of its frequency) falls below this is
-    # restarted at a random motion output of the current batch, so that no codebook collapses onto
-    # one code; 0 turns restarts off
-    vq_restart_threshold: float = 0.0
     # denoiser (DiT with spatial and temporal attention)
     dit_dim: int = 256
     dit_layers: int = 6               # each layer = one spatial block + one temporal block

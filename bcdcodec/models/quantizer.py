@@ -81,23 +81,4 @@ class GroupVQ(nn.Module):
             with torch.no_grad():
                 batch_usage = F.one_hot(indices, self.cfg.codebook_size).to(logits.dtype).flatten(0, 1).mean(0)
                 self.code_usage.mul_(self.usage_momentum).add_(batch_usage, alpha=1 - self.usage_momentum)
-                if self.cfg.vq_restart_threshold and not self.cfg.vq_gumbel:
-                    self.restart_dead_codes(motion.detach(), generator)
         return GroupVQOutput(quantized, indices, entropy, rate_loss)
-
-    @torch.no_grad()
-    def restart_dead_codes(self, motion: torch.Tensor, generator: torch.Generator | None = None) -> int:
-        """Move every code with usage below ``vq_restart_threshold`` onto a motion output
-        ``[B, T, N*g]`` of its group drawn at random from the batch, and reset its usage to uniform.
-        Returns how many codes were restarted."""
-        cfg = self.cfg
-        dead = self.code_usage < cfg.vq_restart_threshold  # [N, S]
-        count = int(dead.sum())
-        if not count:
-            return 0
-        vectors = motion.reshape(-1, cfg.motion_groups, cfg.group_dim)  # [B*T, N, g]
-        picks = torch.randint(len(vectors), dead.shape, generator=generator).to(motion.device)
-        candidates = vectors[picks, torch.arange(cfg.motion_groups, device=motion.device)[:, None]]  # [N, S, g]
-        self.codebook.data[dead] = candidates[dead]
-        self.code_usage[dead] = 1.0 / cfg.codebook_size  # a grace period of ~200 steps before the next restart
-        return count
