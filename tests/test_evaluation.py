@@ -42,6 +42,17 @@ def test_sprites_evaluation_reports_every_figure(small_judge):
                 "transfer_action_accuracy_vs_motion_source", "decode_seconds_per_clip_mean"):
         assert np.isfinite(results[key])
     assert 0 <= results["judge_on_decoded"]["action_accuracy"] <= 1
+    confusion = np.array(results["judge_on_decoded"]["action_confusion"])
+    assert confusion.shape == (9, 9) and confusion.sum() == 6
+    assert np.trace(confusion) == round(6 * results["judge_on_decoded"]["action_accuracy"])
+    assert np.array(results["transfer_action_confusion"]).sum() == 3
+
+
+def test_action_confusion_counts_true_rows_and_judged_columns():
+    from bcdcodec.evaluation.sprites_eval import action_confusion
+
+    counts = np.array(action_confusion(np.array([3, 3, 0, 8]), np.array([0, 3, 0, 8])))
+    assert counts[3, 0] == 1 and counts[3, 3] == 1 and counts[0, 0] == 1 and counts[8, 8] == 1 and counts.sum() == 4
 
 
 def test_prior_coding_and_generation_are_evaluated(small_judge, tmp_path):

@@ -3,7 +3,8 @@
 For every test sequence: the whole .bcd file (one 8-frame clip), PSNR and SSIM of the decoded
 frames, and the judge's reading of the decoded action and attributes. Motion transfer: content
 symbols of sequence A + motion symbols of sequence B (another character, another motion class),
-decoded and judged: attributes should read as A's, the action as B's.
+decoded and judged: attributes should read as A's, the action as B's. Action confusion matrices
+(row: true class, column: the judge's) show which actions the decoder draws as which.
 """
 
 from __future__ import annotations
@@ -24,11 +25,19 @@ from .judge import SpritesJudge
 from .metrics import psnr_db, ssim
 
 
+def action_confusion(true_motion: np.ndarray, pred_motion: np.ndarray, classes: int = 9) -> list[list[int]]:
+    """Counts ``[classes][classes]``: row = true action x direction class, column = the judge's."""
+    counts = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(counts, (true_motion, pred_motion), 1)
+    return counts.tolist()
+
+
 def _accuracy(pred_attr, pred_motion, attr, motion) -> dict:
     return {
         "action_accuracy": float(np.mean(pred_motion == motion)),
         "attribute_accuracy": float(np.mean(pred_attr == attr)),
         "all_attributes_accuracy": float(np.mean((pred_attr == attr).all(1))),
+        "action_confusion": action_confusion(motion, pred_motion),
     }
 
 
@@ -93,6 +102,7 @@ def evaluate_sprites(model: api.CodecModel, judge: SpritesJudge, split: SpritesS
         "transfer_pairs": len(pairs),
         "transfer_attribute_accuracy_vs_content_source": float(np.mean(pred_attr == attributes[a_idx])),
         "transfer_action_accuracy_vs_motion_source": float(np.mean(pred_motion == motion[b_idx])),
+        "transfer_action_confusion": action_confusion(motion[b_idx], pred_motion),
         "decode_seconds_per_clip_mean": float(np.mean(decode_seconds)),
         **prior_coding,
     }
