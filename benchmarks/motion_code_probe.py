@@ -21,11 +21,12 @@ import numpy as np
 import torch
 
 from bcdcodec.api import load_model
-from bcdcodec.data.sprites import build_split
+from bcdcodec.data.sprites import ACTIONS, DIRECTIONS, build_split
 from bcdcodec.train.prior_train import collect_codes
 from bcdcodec.train.sources import CACHE_DIR
 
 TRAIN_CLIPS, TEST_CLIPS, PROBE_STEPS, PAIR_CHARACTERS = 3000, 1000, 500, 40
+CLASSES = len(ACTIONS) * len(DIRECTIONS)  # action x direction
 
 
 def one_hot_codes(motion: np.ndarray, codebook_size: int) -> torch.Tensor:
@@ -44,12 +45,12 @@ def group_usage(motion: np.ndarray, codebook_size: int) -> list[tuple[float, flo
 
 
 def class_code_differences(net, split) -> np.ndarray:
-    """``[9, 9]`` mean number of differing motion symbols between the sequences of two classes of
+    """``[CLASSES, CLASSES]`` mean number of differing motion symbols between the sequences of two classes of
     the same character, over the first ``PAIR_CHARACTERS`` characters of ``split``."""
     characters = np.unique(split.character)[:PAIR_CHARACTERS]
     picks = np.concatenate([np.flatnonzero(split.character == c) for c in characters])
     _, motion = collect_codes(net, split.videos[picks])
-    by_class = np.zeros((len(characters), 9) + motion.shape[1:], dtype=motion.dtype)
+    by_class = np.zeros((len(characters), CLASSES) + motion.shape[1:], dtype=motion.dtype)
     by_class[np.searchsorted(characters, split.character[picks]), split.motion[picks]] = motion
     return (by_class[:, :, None] != by_class[:, None, :]).sum((-1, -2)).mean(0)
 
@@ -59,19 +60,19 @@ def main(model_path: str) -> None:
     torch.manual_seed(0)
     net = load_model(model_path).net
     rng = np.random.default_rng(0)
-    splits = {}
+    splits, codes = {name: build_split(name, cache_dir=CACHE_DIR) for name in ("train", "test")}, {}
     for name, count in (("train", TRAIN_CLIPS), ("test", TEST_CLIPS)):
-        split = build_split(name, cache_dir=CACHE_DIR)
+        split = splits[name]
         picks = rng.choice(len(split), count, replace=False)
         _, motion = collect_codes(net, split.videos[picks])
-        splits[name] = (one_hot_codes(motion, net.cfg.codebook_size), torch.from_numpy(split.motion[picks]))
+        codes[name] = (one_hot_codes(motion, net.cfg.codebook_size), torch.from_numpy(split.motion[picks]))
         if name == "test":
             usage = group_usage(motion, net.cfg.codebook_size)
             print("test code usage per group (bits, top-code share): "
                   + ", ".join(f"{bits:.2f} / {100 * top:.0f} %" for bits, top in usage)
                   + f"; sum {sum(bits for bits, _ in usage):.2f} bits per frame")
-    (x_train, y_train), (x_test, y_test) = splits["train"], splits["test"]
-    probe = torch.nn.Linear(x_train.shape[1], 9)
+    (x_train, y_train), (x_test, y_test) = codes["train"], codes["test"]
+    probe = torch.nn.Linear(x_train.shape[1], CLASSES)
     optimizer = torch.optim.Adam(probe.parameters(), lr=1e-2)
     for _ in range(PROBE_STEPS):
         loss = torch.nn.functional.cross_entropy(probe(x_train), y_train)
@@ -82,9 +83,9 @@ def main(model_path: str) -> None:
         for name, x, y in (("train", x_train, y_train), ("test", x_test, y_test)):
             accuracy = (probe(x).argmax(1) == y).float().mean().item()
             print(f"{name}: {len(y)} sequences, action class from motion codes {100 * accuracy:.1f} %")
-    differences = class_code_differences(net, build_split("test", cache_dir=CACHE_DIR))
+    differences = class_code_differences(net, splits["test"])
     print(f"differing symbols (of {net.cfg.clip_len * net.cfg.motion_groups}) between two classes of one test character:")
-    print("       " + " ".join(f"{c:>5d}" for c in range(9)))
+    print("       " + " ".join(f"{c:>5d}" for c in range(CLASSES)))
     for c, row in enumerate(differences):
         print(f"class {c}" + " ".join(f"{v:5.1f}" for v in row))
 

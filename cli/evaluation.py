@@ -76,7 +76,7 @@ def eval_sprites(model_name, judge_path, limit, split, transfer_pairs, steps, js
     results["split"] = split
     results["command"] = "bcdcodec eval sprites " + " ".join(
         f"--{k.replace('_', '-')} {v}" for k, v in
-        {"model": model_name, "split": None if split == "test" else split, "limit": limit,
+        {"model": model_name, "split": split, "limit": limit,
          "transfer_pairs": transfer_pairs, "steps": steps, "prior": prior}.items()
         if v is not None) + (" --with-prior" if with_prior else "")
     text = json.dumps(results, indent=2)

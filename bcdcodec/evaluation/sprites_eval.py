@@ -32,12 +32,12 @@ def action_confusion(true_motion: np.ndarray, pred_motion: np.ndarray, classes: 
     return counts.tolist()
 
 
-def _accuracy(pred_attr, pred_motion, attr, motion) -> dict:
+def _accuracy(pred_attr, pred_motion, attr, motion, classes: int) -> dict:
     return {
         "action_accuracy": float(np.mean(pred_motion == motion)),
         "attribute_accuracy": float(np.mean(pred_attr == attr)),
         "all_attributes_accuracy": float(np.mean((pred_attr == attr).all(1))),
-        "action_confusion": action_confusion(motion, pred_motion),
+        "action_confusion": action_confusion(motion, pred_motion, classes),
     }
 
 
@@ -69,8 +69,9 @@ def evaluate_sprites(model: api.CodecModel, judge: SpritesJudge, split: SpritesS
         psnrs.append(psnr_db(video, out))
         ssims.append(ssim(video, out))
     decoded = np.stack(decoded)
-    judge_real = _accuracy(*judge.predict(videos), attributes, motion)
-    judge_decoded = _accuracy(*judge.predict(decoded), attributes, motion)
+    classes = judge.cfg.motion_classes
+    judge_real = _accuracy(*judge.predict(videos), attributes, motion, classes)
+    judge_decoded = _accuracy(*judge.predict(decoded), attributes, motion, classes)
 
     pairs = []
     for a in range(n if transfer_pairs is None else min(transfer_pairs, n)):
@@ -102,7 +103,7 @@ def evaluate_sprites(model: api.CodecModel, judge: SpritesJudge, split: SpritesS
         "transfer_pairs": len(pairs),
         "transfer_attribute_accuracy_vs_content_source": float(np.mean(pred_attr == attributes[a_idx])),
         "transfer_action_accuracy_vs_motion_source": float(np.mean(pred_motion == motion[b_idx])),
-        "transfer_action_confusion": action_confusion(motion[b_idx], pred_motion),
+        "transfer_action_confusion": action_confusion(motion[b_idx], pred_motion, classes),
         "decode_seconds_per_clip_mean": float(np.mean(decode_seconds)),
         **prior_coding,
     }
