@@ -46,6 +46,18 @@ def test_sprites_evaluation_reports_every_figure(small_judge):
     assert confusion.shape == (9, 9) and confusion.sum() == 6
     assert np.trace(confusion) == round(6 * results["judge_on_decoded"]["action_accuracy"])
     assert np.array(results["transfer_action_confusion"]).sum() == 3
+    per_attribute = results["judge_on_decoded"]["attribute_accuracy_per_attribute"]
+    assert list(per_attribute) == ["body", "bottomwear", "topwear", "hair"]
+    assert np.mean(list(per_attribute.values())) == pytest.approx(results["judge_on_decoded"]["attribute_accuracy"])
+    assert len(results["transfer_attribute_accuracy_per_attribute"]) == 4
+
+
+def test_accuracy_per_attribute_counts_each_column():
+    from bcdcodec.evaluation.sprites_eval import accuracy_per_attribute
+
+    truth = np.array([[0, 1, 2, 3], [4, 5, 0, 1]])
+    read = np.array([[0, 2, 2, 3], [4, 0, 1, 1]])
+    assert accuracy_per_attribute(read, truth) == {"body": 1.0, "bottomwear": 0.0, "topwear": 0.5, "hair": 1.0}
 
 
 def test_action_confusion_counts_true_rows_and_judged_columns():
@@ -72,3 +84,5 @@ def test_prior_coding_and_generation_are_evaluated(small_judge, tmp_path):
     assert generated["sequences"] == 4 and sum(generated["generated_action_histogram"]) == 4
     for key in ("generated_valid_action_rate", "real_valid_action_rate", "generated_attribute_accuracy"):
         assert 0 <= generated[key] <= 1
+    per_attribute = generated["generated_attribute_accuracy_per_attribute"]
+    assert np.mean(list(per_attribute.values())) == pytest.approx(generated["generated_attribute_accuracy"])

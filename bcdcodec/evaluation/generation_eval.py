@@ -21,6 +21,7 @@ from ..generate import sample_motion
 from ..settings import SamplerSettings
 from ..video.fit import to_uint8
 from .judge import SpritesJudge
+from .sprites_eval import accuracy_per_attribute
 
 
 def evaluate_generation(model: api.CodecModel, judge: SpritesJudge, split: SpritesSplit, *, limit: int | None = None,
@@ -49,6 +50,7 @@ def evaluate_generation(model: api.CodecModel, judge: SpritesJudge, split: Sprit
         "generated_action_confidence_mean": float(np.mean(confidence)),
         "real_valid_action_rate": float(np.mean(real_confidence >= valid_threshold)),
         "generated_attribute_accuracy": float(np.mean(pred_attr == split.attributes[index])),
+        "generated_attribute_accuracy_per_attribute": accuracy_per_attribute(pred_attr, split.attributes[index]),
         "generated_all_attributes_accuracy": float(np.mean((pred_attr == split.attributes[index]).all(1))),
         "generated_action_histogram": np.bincount(pred_motion, minlength=9).tolist(),
     }

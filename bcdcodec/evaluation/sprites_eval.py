@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from .. import api
 from ..coding.ans import ClipSymbols
-from ..data.sprites import SpritesSplit
+from ..data.sprites import ATTRIBUTES, SpritesSplit
 from ..diffusion import clip_noise
 from ..settings import SamplerSettings
 from ..video.fit import to_uint8
@@ -32,10 +32,16 @@ def action_confusion(true_motion: np.ndarray, pred_motion: np.ndarray, classes: 
     return counts.tolist()
 
 
+def accuracy_per_attribute(pred_attr: np.ndarray, attr: np.ndarray) -> dict[str, float]:
+    """``pred_attr, attr [S, 4]`` -> the share of sequences read right, for each attribute by name."""
+    return {name: float(v) for name, v in zip(ATTRIBUTES, np.mean(pred_attr == attr, axis=0))}
+
+
 def _accuracy(pred_attr, pred_motion, attr, motion, classes: int) -> dict:
     return {
         "action_accuracy": float(np.mean(pred_motion == motion)),
         "attribute_accuracy": float(np.mean(pred_attr == attr)),
+        "attribute_accuracy_per_attribute": accuracy_per_attribute(pred_attr, attr),
         "all_attributes_accuracy": float(np.mean((pred_attr == attr).all(1))),
         "action_confusion": action_confusion(motion, pred_motion, classes),
     }
@@ -102,6 +108,7 @@ def evaluate_sprites(model: api.CodecModel, judge: SpritesJudge, split: SpritesS
         "judge_on_decoded": judge_decoded,
         "transfer_pairs": len(pairs),
         "transfer_attribute_accuracy_vs_content_source": float(np.mean(pred_attr == attributes[a_idx])),
+        "transfer_attribute_accuracy_per_attribute": accuracy_per_attribute(pred_attr, attributes[a_idx]),
         "transfer_action_accuracy_vs_motion_source": float(np.mean(pred_motion == motion[b_idx])),
         "transfer_action_confusion": action_confusion(motion[b_idx], pred_motion, classes),
         "decode_seconds_per_clip_mean": float(np.mean(decode_seconds)),
