@@ -10,7 +10,11 @@ how the test codes use each group: the entropy of its code frequencies (bits per
 share of frames on its most frequent code; a group on one code for every frame carries nothing.
 Last, for the 9 sequences of each of 40 test characters, how many of a clip's code symbols differ
 between two action x direction classes of the same character (mean over the characters): two
-classes that differ in a handful of symbols are hard for a decoder to tell apart.
+classes that differ in a handful of symbols are hard for a decoder to tell apart. For walk and
+spellcast of each direction it then shows where they differ: for each frame (row) and group
+(column), the share of those characters whose two clips carry different symbols there; per frame,
+the share whose two clips carry the same symbols in every group, beside the share of pixels in
+which the real frames differ (mean |RGB difference| above 30 of 255).
 """
 
 from __future__ import annotations
@@ -21,12 +25,13 @@ import numpy as np
 import torch
 
 from bcdcodec.api import load_model
-from bcdcodec.data.sprites import ACTIONS, DIRECTIONS, build_split
+from bcdcodec.data.sprites import ACTIONS, DIRECTIONS, build_split, motion_class
 from bcdcodec.train.prior_train import collect_codes
 from bcdcodec.train.sources import CACHE_DIR
 
 TRAIN_CLIPS, TEST_CLIPS, PROBE_STEPS, PAIR_CHARACTERS = 3000, 1000, 500, 40
 CLASSES = len(ACTIONS) * len(DIRECTIONS)  # action x direction
+CHANGED_PIXEL_LEVELS = 30  # a pixel differs when its mean |RGB difference| is above this (of 255)
 
 
 def one_hot_codes(motion: np.ndarray, codebook_size: int) -> torch.Tensor:
@@ -44,14 +49,21 @@ def group_usage(motion: np.ndarray, codebook_size: int) -> list[tuple[float, flo
     return rows
 
 
-def class_code_differences(net, split) -> np.ndarray:
-    """``[CLASSES, CLASSES]`` mean number of differing motion symbols between the sequences of two classes of
-    the same character, over the first ``PAIR_CHARACTERS`` characters of ``split``."""
+def codes_by_class(net, split) -> tuple[np.ndarray, np.ndarray]:
+    """Motion codes ``[PAIR_CHARACTERS, CLASSES, T, N]`` and videos ``[PAIR_CHARACTERS, CLASSES, T, H, W, 3]``
+    of the first ``PAIR_CHARACTERS`` characters of ``split``, one clip per action x direction class."""
     characters = np.unique(split.character)[:PAIR_CHARACTERS]
     picks = np.concatenate([np.flatnonzero(split.character == c) for c in characters])
     _, motion = collect_codes(net, split.videos[picks])
-    by_class = np.zeros((len(characters), CLASSES) + motion.shape[1:], dtype=motion.dtype)
-    by_class[np.searchsorted(characters, split.character[picks]), split.motion[picks]] = motion
+    where = (np.searchsorted(characters, split.character[picks]), split.motion[picks])
+    codes = np.zeros((len(characters), CLASSES) + motion.shape[1:], dtype=motion.dtype)
+    videos = np.zeros((len(characters), CLASSES) + split.videos.shape[1:], dtype=split.videos.dtype)
+    codes[where], videos[where] = motion, split.videos[picks]
+    return codes, videos
+
+
+def class_code_differences(by_class: np.ndarray) -> np.ndarray:
+    """``[CLASSES, CLASSES]`` mean number of differing motion symbols between two classes of one character."""
     return (by_class[:, :, None] != by_class[:, None, :]).sum((-1, -2)).mean(0)
 
 
@@ -83,12 +95,23 @@ def main(model_path: str) -> None:
         for name, x, y in (("train", x_train, y_train), ("test", x_test, y_test)):
             accuracy = (probe(x).argmax(1) == y).float().mean().item()
             print(f"{name}: {len(y)} sequences, action class from motion codes {100 * accuracy:.1f} %")
-    differences = class_code_differences(net, splits["test"])
+    by_class, videos = codes_by_class(net, splits["test"])
+    differences = class_code_differences(by_class)
     print(f"differing symbols (of {net.cfg.clip_len * net.cfg.motion_groups}) between two classes of one test character:")
     print("       " + " ".join(f"{c:>5d}" for c in range(CLASSES)))
     for c, row in enumerate(differences):
         print(f"class {c}" + " ".join(f"{v:5.1f}" for v in row))
-
+    for direction in DIRECTIONS:
+        walk, spell = motion_class("walk", direction), motion_class("spellcast", direction)
+        where = (by_class[:, walk] != by_class[:, spell]).mean(0)
+        same_frame = (by_class[:, walk] == by_class[:, spell]).all(-1).mean(0)
+        pixel_gap = np.abs(videos[:, walk].astype(np.int16) - videos[:, spell]).mean(-1)
+        changed = (pixel_gap > CHANGED_PIXEL_LEVELS).mean((-1, -2)).mean(0)
+        print(f"walk vs spellcast {direction}: share of characters differing per frame (row) and group (column); "
+              f"share with all {by_class.shape[-1]} symbols the same; % of pixels that differ in the real frames")
+        for t, row in enumerate(where):
+            print(f"frame {t} " + " ".join(f"{v:4.2f}" for v in row)
+                  + f" | same {same_frame[t]:4.2f} | pixels {100 * changed[t]:4.1f} %")
 
 if __name__ == "__main__":
     main(sys.argv[1] if len(sys.argv) > 1 else "sprites-64")
