@@ -24,6 +24,7 @@ from bcdcodec import api, diffusion, registry
 from bcdcodec.data.sprites import build_split
 from bcdcodec.evaluation.judge import load_judge
 from bcdcodec.evaluation.sprites_eval import evaluate_sprites
+from bcdcodec.fileio import write_bytes_atomic
 from bcdcodec.train.sources import CACHE_DIR
 
 
@@ -63,30 +64,28 @@ def main() -> None:
     model = api.load_model(args.model)
     judge = load_judge(registry.verified_judge_path())
     split = build_split("test", cache_dir=CACHE_DIR, progress=False)
+    scales = [float(v) for v in args.scales.split(",")]
+    runs = ([("none", 1.0)] if 1.0 in scales else []) + [
+        (reference, scale) for reference in args.references.split(",") for scale in scales if scale != 1.0]
     rows = []
-    for reference in args.references.split(","):
-        for scale in map(float, args.scales.split(",")):
-            if scale == 1.0 and rows and rows[0]["scale"] == 1.0:
-                continue  # the plain decoder has no reference
-            model.net.decode_symbols = types.MethodType(guided_decoder(scale, reference), model.net)
-            r = evaluate_sprites(model, judge, split, limit=args.limit, transfer_pairs=args.transfer_pairs,
-                                 progress=False)
-            rows.append({"reference": reference if scale != 1.0 else "none", "scale": scale,
-                         "psnr_rgb_db": r["psnr_rgb_db"], "ssim_win7": r["ssim_win7"],
-                         "action_accuracy": r["judge_on_decoded"]["action_accuracy"],
-                         "attribute_accuracy": r["judge_on_decoded"]["attribute_accuracy"],
-                         "transfer_action_accuracy": r["transfer_action_accuracy_vs_motion_source"],
-                         "transfer_attribute_accuracy": r["transfer_attribute_accuracy_vs_content_source"]})
-            row = rows[-1]
-            print(f"{row['reference']:>5} w={scale:<4} PSNR {row['psnr_rgb_db']:.2f} dB, action "
-                  f"{100 * row['action_accuracy']:.0f} %, attributes {100 * row['attribute_accuracy']:.1f} %, "
-                  f"transfer {100 * row['transfer_attribute_accuracy']:.1f} % / "
-                  f"{100 * row['transfer_action_accuracy']:.0f} %", flush=True)
+    for reference, scale in runs:  # scale 1 is the plain decoder, whatever the reference
+        model.net.decode_symbols = types.MethodType(guided_decoder(scale, reference), model.net)
+        r = evaluate_sprites(model, judge, split, limit=args.limit, transfer_pairs=args.transfer_pairs,
+                             progress=False)
+        rows.append({"reference": reference, "scale": scale,
+                     "psnr_rgb_db": r["psnr_rgb_db"], "ssim_win7": r["ssim_win7"],
+                     "action_accuracy": r["judge_on_decoded"]["action_accuracy"],
+                     "attribute_accuracy": r["judge_on_decoded"]["attribute_accuracy"],
+                     "transfer_action_accuracy": r["transfer_action_accuracy_vs_motion_source"],
+                     "transfer_attribute_accuracy": r["transfer_attribute_accuracy_vs_content_source"]})
+        row = rows[-1]
+        print(f"{reference:>5} w={scale:<4} PSNR {row['psnr_rgb_db']:.2f} dB, action "
+              f"{100 * row['action_accuracy']:.0f} %, attributes {100 * row['attribute_accuracy']:.1f} %, "
+              f"transfer {100 * row['transfer_attribute_accuracy']:.1f} % / "
+              f"{100 * row['transfer_action_accuracy']:.0f} %", flush=True)
     if args.json_out:
-        with open(args.json_out, "w") as f:
-            json.dump({"model": args.model, "sequences": args.limit, "transfer_pairs": args.transfer_pairs,
-                       "rows": rows}, f, indent=1)
-            f.write("\n")
+        report = {"model": args.model, "sequences": args.limit, "transfer_pairs": args.transfer_pairs, "rows": rows}
+        write_bytes_atomic(args.json_out, (json.dumps(report, indent=1) + "\n").encode(), force=True)
 
 
 if __name__ == "__main__":
