@@ -34,10 +34,10 @@ class RegisteredModel:
 REGISTRY: tuple[RegisteredModel, ...] = (
     RegisteredModel(
         name="sprites-64", model_id=1, filename="sprites-64.pt",
-        sha256="252fa80b7f3e758a8bd4b12e6bceeb60249c36823e672c2874208e47cc3aa14e",
-        description="Sprites 64x64, 8-frame clips, 10 motion bits/frame target; 3400 + 3200 GPU training steps of 64 clips",
+        sha256="e52c5d28ab35317f254305a1c2266d0bda99d23b21a8ccc86447b8f28f49f433",
+        description="Sprites 64x64, 8-frame clips, 20 motion bits/frame target; 3400 training steps of 64 clips",
         prior_filename="sprites-64-prior.pt",
-        prior_sha256="5020b4a8a209c2fd34e8c6709694ef2b6d2e206154daa25e2151523da122c701",
+        prior_sha256="e24feffe3b6fc49e8ac0428750f4085302f11cf72fa09e3479c1c6529b51c77f",
     ),
 )
 

@@ -58,7 +58,7 @@ SPRITES_64 = ModelConfig(
     name="sprites-64", model_id=1, image_size=64, patch_size=8, clip_len=8,
     enc_dim=192, enc_layers=3, enc_heads=4, patch_embed_dim=16,
     content_queries=4, content_channels=8, content_symbol_range=64, content_rate_weight=1e-4,
-    motion_groups=8, codebook_size=16, group_dim=4, motion_bits_target=10.0, vq_confidence_weight=0.0,
+    motion_groups=8, codebook_size=16, group_dim=4, motion_bits_target=20.0, vq_confidence_weight=0.0,
     codebook_init_std=0.5, vq_gumbel=False, vq_commitment=0.02,
     dit_dim=192, dit_layers=4, dit_heads=4, direct_conditioning=True, default_steps=2,
     # a codec decoder is strongly conditioned: start sampling lower, train the high-noise end, and
@@ -69,14 +69,14 @@ SPRITES_64 = ModelConfig(
 )
 
 PRESETS = {
-    # the first stage of the bundled sprites-64 (bcdcodec/weights/sprites-64.train.json); the
-    # second continues it with sprites-64.finetune.train.json (bcdcodec/weights/sprites-64.md)
+    # the recipe of the bundled sprites-64 (bcdcodec/weights/sprites-64.train.json and .md)
     "sprites-64": TrainConfig(data="sprites", steps=3400, batch_clips=64, lr=8e-4, warmup_steps=200, ema_decay=0.998,
-                              tau_start=1.0, tau_end=0.3, checkpoint_every=800, validate_every=800,
+                              tau_start=1.0, tau_end=0.3, checkpoint_every=100, validate_every=800,
                               content_partner="same-character", model=SPRITES_64),
     "procedural-64": TrainConfig(data="procedural", steps=2400, batch_clips=16, lr=5e-4, warmup_steps=100,
                                  ema_decay=0.99, tau_start=1.0, tau_end=0.3, content_partner="same-character",
-                                 model=dataclasses.replace(SPRITES_64, name="procedural-64", model_id=0)),
+                                 model=dataclasses.replace(SPRITES_64, name="procedural-64", model_id=0,
+                                                           motion_bits_target=10.0)),
     "smoke": TrainConfig(data="procedural", steps=20, batch_clips=4, checkpoint_every=10, validate_every=10,
                          validation_clips=2, warmup_steps=2,
                          model=tiny_config(name="smoke", image_size=64, patch_size=16, clip_len=8)),
