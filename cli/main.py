@@ -130,7 +130,8 @@ def encode(src, dst, model_name, checkpoint, rate, fit, sampler, steps, seed, si
 
     info = stream_info(data)
     seconds = info["frame_count"] / float(Fraction(info["fps"]))
-    click.echo(f"{dst}: {human_bytes(len(data))} for {info['frame_count']} frames in {info['clip_count']} clips, "
+    clips = f"{info['clip_count']} clip" + ("" if info["clip_count"] == 1 else "s")
+    click.echo(f"{dst}: {human_bytes(len(data))} for {info['frame_count']} frames in {clips}, "
                f"{human_rate(len(data) * 8, seconds)}, {info['bits_per_pixel']:.4f} bits/pixel")
 
 
