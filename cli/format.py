@@ -13,6 +13,11 @@ def human_bytes(n: int) -> str:
     raise AssertionError
 
 
+def human_count(n: int, noun: str) -> str:
+    """``n`` and ``noun``, plural unless ``n`` is 1: "1 clip", "3 clips"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def human_rate(bits: float, seconds: float) -> str:
     bps = bits / seconds if seconds > 0 else 0.0
     if bps < 1000:

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from .errors import one_line_errors
-from .format import human_bytes, human_rate
+from .format import human_bytes, human_count, human_rate
 
 FIT_CHOICES = ("stretch", "crop", "pad")
 
@@ -77,7 +77,7 @@ def _prepare_video_output(dst: str, force: bool, model_name: str | None, checkpo
 
 
 def _report_video(dst: str, video) -> None:
-    click.echo(f"{dst}: {len(video.frames)} frames of {video.width}x{video.height} at {float(video.fps):g} fps")
+    click.echo(f"{dst}: {human_count(len(video.frames), 'frame')} of {video.width}x{video.height} at {float(video.fps):g} fps")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -130,8 +130,8 @@ def encode(src, dst, model_name, checkpoint, rate, fit, sampler, steps, seed, si
 
     info = stream_info(data)
     seconds = info["frame_count"] / float(Fraction(info["fps"]))
-    clips = f"{info['clip_count']} clip" + ("" if info["clip_count"] == 1 else "s")
-    click.echo(f"{dst}: {human_bytes(len(data))} for {info['frame_count']} frames in {clips}, "
+    click.echo(f"{dst}: {human_bytes(len(data))} for {human_count(info['frame_count'], 'frame')} "
+               f"in {human_count(info['clip_count'], 'clip')}, "
                f"{human_rate(len(data) * 8, seconds)}, {info['bits_per_pixel']:.4f} bits/pixel")
 
 
