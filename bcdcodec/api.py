@@ -23,7 +23,8 @@ from .bitstream import SequenceHeader, read_stream, stream_info, write_stream
 from .bitstream.format import HASH_PREFIX_BYTES, MAX_FRAMES, ParsedStream
 from .clips import iter_clips
 from .checkpoint import load_checkpoint, weights_digest
-from .coding.ans import ClipSymbols, decode_clip, decode_clip_with_prior, encode_clip, encode_clip_with_prior
+from .symbols import ClipSymbols
+from .coding.ans import decode_clip, decode_clip_with_prior, encode_clip, encode_clip_with_prior
 from .coding.tables import CodingTables
 from .diffusion import clip_noise
 from .settings import SamplerSettings

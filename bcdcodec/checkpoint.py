@@ -8,19 +8,29 @@ from pathlib import Path
 
 import torch
 
-from .config import ModelConfig
+from .config import ModelConfig, migrate
 from .errors import ModelLoadError
 from .models.bcd import BCDModel
 
 FORMAT = "bcdcodec-checkpoint"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 1: bcdcodec 0.1 (config fields migrated on load, see config.migrate)
+READABLE_VERSIONS = (1, 2)
 
 
 def weights_digest(model: BCDModel) -> bytes:
     """sha256 over the model's tensors (names, dtypes, shapes and little-endian bytes, sorted by
-    name). The stream stores a prefix of it so that other weights refuse to decode."""
+    name). The stream stores a prefix of it so that other weights refuse to decode. A model
+    loaded from a file keeps the digest of the tensors the file holds (``model.file_digest``),
+    also where loading filled in tensors that an older version did not write."""
+    if model.file_digest is not None:
+        return model.file_digest
+    return state_digest(model.state_dict())
+
+
+def state_digest(state: dict) -> bytes:
+    """sha256 of a state dict, as :func:`weights_digest` describes."""
     digest = hashlib.sha256()
-    for name, tensor in sorted(model.state_dict().items()):
+    for name, tensor in sorted(state.items()):
         t = tensor.detach().cpu().contiguous()
         digest.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
         digest.update(t.numpy().astype(t.numpy().dtype.newbyteorder("<"), copy=False).tobytes())
@@ -71,22 +81,46 @@ def load_checkpoint_payload(path: str | os.PathLike) -> dict:
         raise ModelLoadError(f"{path} is not a readable checkpoint ({type(exc).__name__})") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ModelLoadError(f"{path} is not a bcdcodec checkpoint")
-    if payload.get("format_version") != FORMAT_VERSION:
-        raise ModelLoadError(f"{path} has checkpoint format {payload.get('format_version')}, expected {FORMAT_VERSION}")
+    if payload.get("format_version") not in READABLE_VERSIONS:
+        raise ModelLoadError(f"{path} has checkpoint format {payload.get('format_version')}, "
+                             f"this bcdcodec reads {', '.join(map(str, READABLE_VERSIONS))}")
     return payload
 
 
 def load_checkpoint(path: str | os.PathLike) -> tuple[BCDModel, dict]:
     """Load a checkpoint written by :func:`save_checkpoint`. Returns ``(model in eval mode, extra)``."""
     payload = load_checkpoint_payload(path)
-    cfg = ModelConfig.from_dict(payload.get("config", {}))
-    model = BCDModel(cfg)
+    values = payload.get("config", {})
+    if not isinstance(values, dict):
+        raise ModelLoadError(f"{path} has no model config")
+    v01 = payload["format_version"] == 1
+    _, legacy = migrate(values, v01)
+    model = BCDModel(ModelConfig.from_dict(values, v01))
     try:
         state = payload["state_dict"]
         reference = model.state_dict()
         state = {k: v.to(reference[k].dtype) if k in reference else v for k, v in state.items()}
+        file_digest = state_digest(state)
+        state.update(_legacy_fill(model, legacy))
         model.load_state_dict(state, strict=True)
     except (KeyError, RuntimeError, AttributeError, TypeError) as exc:
         raise ModelLoadError(f"{path}: weights do not match its config ({str(exc).splitlines()[0]})") from None
+    model.file_digest = file_digest
     model.eval()
     return model, payload.get("extra", {})
+
+
+def _legacy_fill(model: BCDModel, legacy) -> dict:
+    """Tensors a 0.1 checkpoint without content standardisation or direct conditioning lacks:
+    an exact identity standardisation (``(x - 0) / sqrt(1 - eps + eps)`` is ``x`` bit for bit)
+    and a direct-conditioning path whose output layer is zero (adds exactly 0)."""
+    fill = {}
+    if legacy.identity_content_norm:
+        norm = model.encoder.content_norm
+        fill["encoder.content_norm.running_mean"] = torch.zeros_like(norm.running_mean)
+        fill["encoder.content_norm.running_var"] = torch.full_like(norm.running_var, 1 - norm.eps)
+        fill["encoder.content_norm.num_batches_tracked"] = torch.zeros_like(norm.num_batches_tracked)
+    if legacy.zero_direct_conditioning:
+        for name, tensor in model.denoiser.direct_cond.state_dict().items():
+            fill[f"denoiser.direct_cond.{name}"] = torch.zeros_like(tensor)
+    return fill

@@ -1,5 +1,5 @@
 """Model configuration. Saved inside every checkpoint as a plain dict; architecture is never
-inferred from weight shapes."""
+inferred from weight shapes. The defaults are the bundled ``sprites-64``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ import dataclasses
 from dataclasses import dataclass
 
 from .errors import ModelLoadError
+
+# EDM constants (Karras et al. 2022), never varied
+SIGMA_DATA = 0.5
+SIGMA_MIN = 0.002
 
 
 @dataclass(frozen=True)
@@ -16,76 +20,49 @@ class ModelConfig:
     Frames enter as ``[B, T, 3, H, W]`` floats in ``[-1, 1]`` with ``H == W == image_size``.
     """
 
-    name: str = "unnamed"
-    model_id: int = 0                 # stable stream id; 0 = private checkpoint (not in the registry)
+    name: str = "sprites-64"
+    model_id: int = 0                 # stream id, set at export/registration; 0 = private checkpoint
     image_size: int = 64
     patch_size: int = 8
     clip_len: int = 8                 # frames per clip / packet
     # encoder (T5-style transformer with relative position bias)
-    enc_dim: int = 256
-    enc_layers: int = 4
+    enc_dim: int = 192
+    enc_layers: int = 3
     enc_heads: int = 4
-    patch_embed_dim: int = 32         # per-patch width before a frame is flattened to one token
+    patch_embed_dim: int = 16         # per-patch width before a frame is flattened to one token
     content_queries: int = 4          # K
     content_channels: int = 8         # Cc: content latent is [K, Cc]
-    # group vector quantizer for motion
-    motion_groups: int = 64           # N
-    codebook_size: int = 32           # entries per group
+    # group vector quantizer for motion (argmax codes, VQ-VAE straight-through estimator)
+    motion_groups: int = 8            # N
+    codebook_size: int = 16           # entries per group
     group_dim: int = 4
-    vq_alpha: float = 5.0
-    motion_bits_target: float = 160.0  # bits per frame: the operating point
+    vq_alpha: float = 5.0             # logits -alpha * ||m - e||^2 (they give the entropy estimate)
+    motion_bits_target: float = 20.0  # bits per frame: the operating point
     rate_loss_weight: float = 0.04
-    # weight of the mean per-sample code entropy (bits/frame): without it the batch entropy target
-    # can be met by flat logits plus Gumbel noise, with codes that carry no information
-    vq_confidence_weight: float = 0.0
-    # content latent rate (bits of the learned prior) weight in the loss
-    content_rate_weight: float = 1e-3
+    # commitment loss weight: small, so that the decoder's gradient, not the pull towards the
+    # current code, decides where the encoder's motion outputs go
+    vq_commitment: float = 0.02
+    # content latent: standardised per value (running statistics at coding time), times a gain,
+    # rounded, coded under a learned factorized prior (rate weighted by content_rate_weight)
+    content_rate_weight: float = 1e-4
     content_symbol_range: int = 64    # table covers [-range/2, range/2) around the channel median
-    # fixed gain on the encoder's content output: rounding adds noise of width 1, so the latent
-    # must start well above that scale or the decoder learns to ignore it
-    content_gain: float = 1.0
-    # standardise each content channel over the batch (running statistics at coding time) before
-    # the gain: the clip-dependent part of the content queries' outputs starts ~100x smaller than
-    # the rounding noise, so without it the decoder ignores content and the rate term collapses it
-    content_norm: bool = False
-    codebook_init_std: float = 1.0    # motion codebook init; match the encoder's output scale
-    # True: sample codes with Gumbel noise in training (straight-through softmax gradient); False:
-    # argmax codes with the VQ-VAE straight-through estimator (the decoder sees the same codes in
-    # training as in coding, and the encoder gets the decoder's gradient unchanged)
-    vq_gumbel: bool = True
-    # argmax mode: weight of the commitment loss; small, so that the decoder's gradient, not the
-    # pull towards the current code, decides where the encoder's motion outputs go
-    vq_commitment: float = 0.25
+    # rounding adds noise of width 1: the latent must sit well above that scale or the decoder
+    # learns to ignore it
+    content_gain: float = 4.0
     # denoiser (DiT with spatial and temporal attention)
-    dit_dim: int = 256
-    dit_layers: int = 6               # each layer = one spatial block + one temporal block
+    dit_dim: int = 192
+    dit_layers: int = 4               # each layer = one spatial block + one temporal block
     dit_heads: int = 4
-    # also add an embedding of (content, frame motion) to every patch token at the input: a path
-    # from the codes to the output that no zero-initialised gate blocks at the start of training
-    direct_conditioning: bool = False
-    # initial value of the DiT blocks' residual gates: 0 is DiT's adaLN-zero (every block starts
-    # as the identity); 1 lets the blocks learn from the first step, which on a CPU budget of a
-    # few thousand steps is most of the difference
-    adaln_gate_init: float = 0.0
-    # patch position frequencies matched to the patch grid (see layers.sincos_grid_embedding)
-    grid_positions: bool = False
-    # EDM
-    sigma_data: float = 0.5
-    sigma_min: float = 0.002
-    sigma_max: float = 80.0
-    p_mean: float = -1.2
-    p_std: float = 1.2
-    default_steps: int = 8
-    # fraction of training clips denoised from sigma_max exactly: the first sampler step, where
-    # the decoder has only its content and motion codes to go on
-    anchor_fraction: float = 0.0
-    # cross-driving: fraction of training clips reconstructed from content of their first half
-    # and motion of their second half
+    # EDM: a codec decoder is strongly conditioned, so sampling starts low (sigma_max), training
+    # covers the high-noise end (p_mean, p_std), and anchor_fraction of the clips are trained at
+    # sigma_max exactly, where only the codes tell what to draw
+    sigma_max: float = 20.0
+    p_mean: float = 0.0
+    p_std: float = 1.4
+    anchor_fraction: float = 0.75
+    default_steps: int = 2
+    # cross-driving: fraction of training clips rebuilt from another clip's content (see TrainConfig)
     cross_drive_fraction: float = 0.75
-    # weight of moving pixels in the denoising loss: each pixel counts 1 + this times its mean
-    # absolute deviation from the clip's temporal mean (normalised per clip), so that limbs, a
-    # small share of the pixels, weigh as much as the static body they move against
-    moving_pixel_weight: float = 0.0
     table_precision: int = 16         # integer frequency tables sum to 2**table_precision
 
     def __post_init__(self) -> None:
@@ -117,7 +94,9 @@ class ModelConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict) -> "ModelConfig":
+    def from_dict(cls, values: dict, written_by_v01: bool = False) -> "ModelConfig":
+        """A config from a saved dict; retired fields go through :func:`migrate` first."""
+        values, _ = migrate(values, written_by_v01)
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(values) - known
         if unknown:
@@ -126,6 +105,65 @@ class ModelConfig:
             return cls(**values)
         except (TypeError, ValueError) as exc:
             raise ModelLoadError(f"checkpoint config is invalid: {exc}") from exc
+
+
+# Options of bcdcodec 0.1 that are gone. Training-only and initialisation-only ones are dropped
+# whatever their value (they do not change what a trained model computes); the others are
+# accepted only at the value that is now built in, or at the one value that a loaded checkpoint
+# can be rebuilt exactly for (see ``Legacy``).
+_DROPPED = ("vq_gumbel", "moving_pixel_weight", "adaln_gate_init", "grid_positions", "codebook_init_std")
+_FIXED = {"vq_confidence_weight": 0.0, "sigma_data": SIGMA_DATA, "sigma_min": SIGMA_MIN}
+_REBUILT = ("content_norm", "direct_conditioning")   # False: filled with exact identities
+# 0.1's defaults: a 0.1 checkpoint omits the fields that did not exist yet when it was written
+V01_DEFAULTS = dict(
+    name="unnamed", model_id=0, image_size=64, patch_size=8, clip_len=8, enc_dim=256, enc_layers=4, enc_heads=4,
+    patch_embed_dim=32, content_queries=4, content_channels=8, motion_groups=64, codebook_size=32, group_dim=4,
+    vq_alpha=5.0, motion_bits_target=160.0, rate_loss_weight=0.04, vq_confidence_weight=0.0,
+    content_rate_weight=1e-3, content_symbol_range=64, content_gain=1.0, content_norm=False,
+    codebook_init_std=1.0, vq_gumbel=True, vq_commitment=0.25, dit_dim=256, dit_layers=6, dit_heads=4,
+    direct_conditioning=False, adaln_gate_init=0.0, grid_positions=False, sigma_data=0.5, sigma_min=0.002,
+    sigma_max=80.0, p_mean=-1.2, p_std=1.2, default_steps=8, anchor_fraction=0.0, cross_drive_fraction=0.75,
+    moving_pixel_weight=0.0, table_precision=16,
+)
+
+
+@dataclass(frozen=True)
+class Legacy:
+    """What a 0.1 checkpoint lacks that this version builds in: the loader adds the identity
+    content standardisation (``content_norm``) and a zero direct-conditioning path
+    (``direct_conditioning``), which leave every output bit-exact."""
+
+    identity_content_norm: bool = False
+    zero_direct_conditioning: bool = False
+
+
+def migrate(values: dict, written_by_v01: bool = False) -> tuple[dict, Legacy]:
+    """The one migration of saved config dicts: 0.1 fields -> this version's fields, plus what
+    the loader must fill in. ``written_by_v01``: the dict comes from a 0.1 checkpoint, where an
+    absent option means its 0.1 default (off). Raises :class:`ModelLoadError` for a retired option
+    at a value that cannot be rebuilt."""
+    values = {**V01_DEFAULTS, **values} if written_by_v01 else dict(values)
+    for name in _DROPPED:
+        values.pop(name, None)
+    for name, expected in _FIXED.items():
+        if name in values and values.pop(name) != expected:
+            raise ModelLoadError(f"checkpoint uses the retired option {name} (only {expected} is supported)")
+    rebuilt = {name: values.pop(name, True) for name in _REBUILT}
+    legacy = Legacy(identity_content_norm=not rebuilt["content_norm"],
+                    zero_direct_conditioning=not rebuilt["direct_conditioning"])
+    return values, legacy
+
+
+_DROPPED_TRAINING = ("tau_start", "tau_end")  # Gumbel temperature: the estimator is gone
+
+
+def migrate_training(values: dict) -> dict:
+    """The same for saved training settings (``TrainConfig`` dicts): retired fields dropped, a
+    retired option only at the value that is now built in."""
+    values = {k: v for k, v in values.items() if k not in _DROPPED_TRAINING}
+    if values.pop("augment", False):
+        raise ModelLoadError("training config uses the retired option augment (see docs/experiments.md)")
+    return values
 
 
 def tiny_config(**overrides) -> ModelConfig:

@@ -13,6 +13,7 @@ from .settings import MAX_STEPS, SAMPLERS, SamplerSettings
 
 __all__ = ["MAX_STEPS", "SAMPLERS", "SamplerSettings", "sample", "clip_noise", "karras_sigmas"]
 
+
 def precondition(sigma: torch.Tensor, sigma_data: float) -> tuple[torch.Tensor, ...]:
     """EDM scalings ``c_skip, c_out, c_in, c_noise`` for noise levels ``sigma [B]``."""
     s2 = sigma**2 + sigma_data**2
@@ -28,10 +29,10 @@ def karras_sigmas(steps: int, sigma_min: float, sigma_max: float, rho: float = 7
 
 
 def training_sigmas(batch: int, p_mean: float, p_std: float, generator: torch.Generator | None,
-                    anchor_fraction: float = 0.0, sigma_max: float = 80.0) -> torch.Tensor:
-    """Log-normal noise levels ``[batch]`` for training; the first ``round(anchor_fraction * batch)``
-    are exactly ``sigma_max``."""
-    sigma = (torch.randn(batch, generator=generator) * p_std + p_mean).exp()
+                    anchor_fraction: float, sigma_max: float, device: torch.device | None = None) -> torch.Tensor:
+    """Log-normal noise levels ``[batch]`` on ``device`` (the generator's) for training; the first
+    ``round(anchor_fraction * batch)`` are exactly ``sigma_max``."""
+    sigma = (torch.randn(batch, generator=generator, device=device) * p_std + p_mean).exp()
     sigma[: int(round(anchor_fraction * batch))] = sigma_max
     return sigma
 

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from .api import CodecModel, decode_symbols, render_clips
-from .coding.ans import ClipSymbols
+from .symbols import ClipSymbols
 from .errors import InvalidArgumentError
 from .video import Video
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .api import CodecModel, decode_symbols, render_clips
-from .coding.ans import ClipSymbols
+from .symbols import ClipSymbols
 from .video import Video
 
 

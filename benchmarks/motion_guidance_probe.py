@@ -46,7 +46,7 @@ def guided_decoder(scale: float, reference: str):
             return d_still + scale * (d - d_still)
 
         start = noise.expand(1, motion.shape[1], *noise.shape)
-        return diffusion.sample(denoise, start, settings, net.cfg.sigma_min, net.cfg.sigma_max)[0].clamp(-1, 1)
+        return diffusion.sample(denoise, start, settings, SIGMA_MIN, net.cfg.sigma_max)[0].clamp(-1, 1)
 
     return decode_symbols
 

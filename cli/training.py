@@ -46,9 +46,12 @@ def train(preset, config_path, out_dir, steps, batch, data, seed, threads, resum
 @click.argument("dst", type=click.Path(dir_okay=False))
 @click.option("--half/--full", default=True, show_default=True, help="store weights as float16 (halves the file)")
 @click.option("--default-steps", type=click.IntRange(1, 64), help="set the sampling steps encoders record by default")
+@click.option("--model-id", type=click.IntRange(1, 2**16 - 1),
+              help="stream id for a model to be registered (never reuse one); default: 0, a private checkpoint")
+@click.option("--name", help="model name recorded in the file (default: the training name)")
 @click.option("-f", "--force", is_flag=True, help="overwrite DST if it exists")
 @one_line_errors
-def export(src, dst, half, default_steps, force):
+def export(src, dst, half, default_steps, model_id, name, force):
     """Freeze the integer coding tables of a checkpoint and write a coding-ready model file."""
     import hashlib
 
@@ -57,8 +60,8 @@ def export(src, dst, half, default_steps, force):
 
     check_writable(Path(dst), force)
     net, extra = load_checkpoint(src)
-    if default_steps:
-        net.cfg = dataclasses.replace(net.cfg, default_steps=default_steps)
+    changes = {"default_steps": default_steps, "model_id": model_id, "name": name}
+    net.cfg = dataclasses.replace(net.cfg, **{k: v for k, v in changes.items() if v is not None})
     net.export_tables()
     save_checkpoint(net, dst, extra={"step": extra.get("step"), "train_config": extra.get("train_config", {})}, half=half)
     digest = hashlib.sha256(Path(dst).read_bytes()).hexdigest()

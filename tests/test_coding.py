@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from bcdcodec.coding.ans import ClipSymbols, decode_clip, encode_clip
+from bcdcodec.symbols import ClipSymbols
+from bcdcodec.coding.ans import decode_clip, encode_clip
 from bcdcodec.coding.tables import CodingTables, quantize_pmf_rows
 from bcdcodec.errors import CorruptPacketError
 

@@ -7,7 +7,8 @@ import pytest
 
 from bcdcodec import api
 from bcdcodec.bitstream import read_stream, write_stream
-from bcdcodec.coding.ans import ClipSymbols, encode_clip, encode_clip_with_prior
+from bcdcodec.symbols import ClipSymbols
+from bcdcodec.coding.ans import encode_clip, encode_clip_with_prior
 
 from .conftest import CONFORMANCE
 

@@ -7,31 +7,13 @@ then the motion symbols group by group (T symbols each), all in one ANS stream. 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import constriction
 import numpy as np
 
 from ..errors import CorruptPacketError
+from ..symbols import ClipSymbols
 from .tables import CodingTables
-
-
-@dataclass
-class ClipSymbols:
-    """The discrete representation of one clip.
-
-    ``content``: ``[K, Cc]`` int32, each column in ``[0, R)``; ``motion``: ``[T, N]`` int32 in ``[0, S)``.
-    """
-
-    content: np.ndarray
-    motion: np.ndarray
-
-    def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, ClipSymbols)
-            and np.array_equal(self.content, other.content)
-            and np.array_equal(self.motion, other.motion)
-        )
 
 
 def _model(freq_row: np.ndarray):

@@ -14,7 +14,7 @@ import numpy as np
 from tqdm import tqdm
 
 from .. import api
-from ..coding.ans import ClipSymbols
+from ..symbols import ClipSymbols
 from ..data.sprites import SpritesSplit
 from ..diffusion import clip_noise
 from ..generate import sample_motion

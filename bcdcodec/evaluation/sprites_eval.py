@@ -16,7 +16,7 @@ import numpy as np
 from tqdm import tqdm
 
 from .. import api
-from ..coding.ans import ClipSymbols
+from ..symbols import ClipSymbols
 from ..data.sprites import ATTRIBUTES, SpritesSplit
 from ..diffusion import clip_noise
 from ..settings import SamplerSettings

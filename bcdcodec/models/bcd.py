@@ -9,9 +9,9 @@ import torch
 import torch.nn as nn
 
 from .. import diffusion
-from ..coding.ans import ClipSymbols
+from ..symbols import ClipSymbols
 from ..coding.tables import CodingTables, quantize_pmf_rows
-from ..config import ModelConfig
+from ..config import SIGMA_DATA, SIGMA_MIN, ModelConfig
 from ..errors import ModelLoadError
 from .content_prior import ContentQuantizer
 from .denoiser import Denoiser
@@ -28,17 +28,6 @@ class TrainingOutput:
     aux_loss: torch.Tensor        # scalar, compressai quantile loss (optimise separately or add)
 
 
-def moving_pixel_weights(target: torch.Tensor, strength: float) -> torch.Tensor | float:
-    """Per-pixel loss weights ``[B, T, 1, S, S]`` for ``target [B, T, 3, S, S]`` in ``[-1, 1]``:
-    ``1 + strength * |target - temporal mean|`` (mean over channels), divided by its mean over
-    each clip so the loss keeps its scale. ``strength`` 0 gives the plain loss (weight 1)."""
-    if not strength:
-        return 1.0
-    moving = (target - target.mean(dim=1, keepdim=True)).abs().mean(dim=2, keepdim=True)
-    weights = 1 + strength * moving
-    return weights / weights.mean(dim=(1, 2, 3, 4), keepdim=True)
-
-
 class BCDModel(nn.Module):
     """Frames are ``[B, T, 3, S, S]`` float in ``[-1, 1]`` throughout."""
 
@@ -49,6 +38,8 @@ class BCDModel(nn.Module):
         self.motion_vq = GroupVQ(cfg)
         self.content_quantizer = ContentQuantizer(cfg)
         self.denoiser = Denoiser(cfg)
+        # sha256 of the weights as a checkpoint file holds them (set by the loader; None = live)
+        self.file_digest: bytes | None = None
         # frozen integer coding tables, filled by export_tables()
         self.register_buffer("motion_table", torch.zeros(cfg.motion_groups, cfg.codebook_size, dtype=torch.int64))
         self.register_buffer(
@@ -59,16 +50,17 @@ class BCDModel(nn.Module):
     def denoised(self, x_noisy: torch.Tensor, sigma: torch.Tensor, content: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
         """EDM-preconditioned denoiser ``D(x; sigma)``; ``sigma [B]``."""
         c_skip, c_out, c_in, c_noise = (v.view(-1, 1, 1, 1, 1) if v.dim() else v for v in
-                                        diffusion.precondition(sigma, self.cfg.sigma_data))
+                                        diffusion.precondition(sigma, SIGMA_DATA))
         f = self.denoiser(x_noisy * c_in, c_noise.flatten(), content, motion)
         return c_skip * x_noisy + c_out * f
 
-    def forward(self, clips: torch.Tensor, tau: float = 1.0, generator: torch.Generator | None = None,
+    def forward(self, clips: torch.Tensor, generator: torch.Generator | None = None,
                 partners: torch.Tensor | None = None) -> TrainingOutput:
-        """Training step on ``clips [B, T, 3, S, S]``. The first ``cross_drive_fraction`` of the batch
-        is cross-driven: content of the first half + motion of the second half rebuild the second half.
-        With ``partners [B, T, 3, S, S]`` the content comes from the first half of each clip's partner
-        (another clip with the same content) instead."""
+        """Training step on ``clips [B, T, 3, S, S]`` in ``[-1, 1]``. The first
+        ``cross_drive_fraction`` of the batch is cross-driven: content of the first half + motion of
+        the second half rebuild the second half. With ``partners [B, T, 3, S, S]`` the content
+        comes from the first half of each clip's partner (another clip with the same content)
+        instead. ``generator`` (on the clips' device) draws the noise levels and noise."""
         cfg = self.cfg
         b, t = clips.shape[:2]
         n_cross = int(round(b * cfg.cross_drive_fraction))
@@ -83,17 +75,16 @@ class BCDModel(nn.Module):
             content_src, motion_src = self.encoder(clips[n_cross:])
             groups.append((content_src, motion_src, clips[n_cross:]))
         for content, motion, target in groups:
-            vq = self.motion_vq(motion, tau=tau, generator=generator)
+            vq = self.motion_vq(motion)
             content_hat, bits = self.content_quantizer(content)
             sigma = diffusion.training_sigmas(target.shape[0], cfg.p_mean, cfg.p_std, generator,
-                                              cfg.anchor_fraction, cfg.sigma_max).to(target.device)
+                                              cfg.anchor_fraction, cfg.sigma_max, device=target.device)
             # one noise image per clip, shared by its frames, exactly as the sampler starts decoding
-            noise = torch.randn((target.shape[0], 1, *target.shape[2:]), generator=generator).to(target.device)
+            noise = torch.randn((target.shape[0], 1, *target.shape[2:]), generator=generator, device=target.device)
             x_noisy = target + noise * sigma.view(-1, 1, 1, 1, 1)
             d = self.denoised(x_noisy, sigma, content_hat, vq.quantized)
-            weight = diffusion.loss_weight(sigma, cfg.sigma_data).view(-1, 1, 1, 1, 1)
-            pixel_weight = moving_pixel_weights(target, cfg.moving_pixel_weight)
-            losses.append((weight * pixel_weight * (d - target) ** 2).mean(dim=(1, 2, 3, 4)))
+            weight = diffusion.loss_weight(sigma, SIGMA_DATA).view(-1, 1, 1, 1, 1)
+            losses.append((weight * (d - target) ** 2).mean(dim=(1, 2, 3, 4)))
             motion_bits.append(vq.entropy_bits)
             rate_loss = rate_loss + vq.rate_loss
             content_bits.append(bits)
@@ -107,6 +98,7 @@ class BCDModel(nn.Module):
     @torch.no_grad()
     def export_tables(self) -> None:
         """Freeze the integer coding tables from the learned statistics (the explicit export step)."""
+        self.file_digest = None  # the tables are part of the weights: this is no longer the file's model
         precision = self.cfg.table_precision
         usage = self.motion_vq.code_usage.double().cpu().numpy()
         self.motion_table.copy_(torch.from_numpy(quantize_pmf_rows(usage, precision)))
@@ -136,6 +128,6 @@ class BCDModel(nn.Module):
         start = noise.expand(1, t, *noise.shape)
         frames = diffusion.sample(
             lambda x, sigma: self.denoised(x, sigma, content, motion),
-            start, settings, self.cfg.sigma_min, self.cfg.sigma_max,
+            start, settings, SIGMA_MIN, self.cfg.sigma_max,
         )
         return frames[0].clamp(-1, 1)

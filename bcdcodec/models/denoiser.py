@@ -1,8 +1,9 @@
 """Conditional diffusion denoiser: a small DiT with spatial and temporal attention.
 
 Conditioning, as in BCD: the per-frame motion embedding is added to the noise-level embedding
-(adaLN), and the clip's content tokens are concatenated to each frame's patch tokens. With
-``direct_conditioning`` an embedding of both is also added to every patch token at the input.
+(adaLN), and the clip's content tokens are concatenated to each frame's patch tokens. An embedding
+of both is also added to every patch token at the input: a path from the codes to the output
+that no gate blocks at the start of training.
 """
 
 from __future__ import annotations
@@ -24,16 +25,15 @@ class Denoiser(nn.Module):
         d = cfg.dit_dim
         patch_dim = 3 * cfg.patch_size**2
         self.patch_in = nn.Linear(patch_dim, d)
-        self.patch_pos = nn.Parameter(sincos_grid_embedding(cfg.image_size // cfg.patch_size, d, cfg.grid_positions))
+        self.patch_pos = nn.Parameter(sincos_grid_embedding(cfg.image_size // cfg.patch_size, d))
         self.content_in = nn.Linear(cfg.content_channels, d)
         self.content_pos = nn.Parameter(torch.randn(cfg.content_queries, d) * 0.02)
         self.noise_embed = nn.Sequential(nn.Linear(d, d), nn.SiLU(), nn.Linear(d, d))
         self.motion_embed = nn.Sequential(nn.Linear(cfg.motion_dim, d), nn.SiLU(), nn.Linear(d, d))
-        if cfg.direct_conditioning:
-            cond_dim = cfg.content_queries * cfg.content_channels + cfg.motion_dim
-            self.direct_cond = nn.Sequential(nn.Linear(cond_dim, d), nn.SiLU(), nn.Linear(d, d))
-        self.spatial = nn.ModuleList(AdaLNBlock(d, cfg.dit_heads, cfg.adaln_gate_init) for _ in range(cfg.dit_layers))
-        self.temporal = nn.ModuleList(AdaLNBlock(d, cfg.dit_heads, cfg.adaln_gate_init) for _ in range(cfg.dit_layers))
+        cond_dim = cfg.content_queries * cfg.content_channels + cfg.motion_dim
+        self.direct_cond = nn.Sequential(nn.Linear(cond_dim, d), nn.SiLU(), nn.Linear(d, d))
+        self.spatial = nn.ModuleList(AdaLNBlock(d, cfg.dit_heads) for _ in range(cfg.dit_layers))
+        self.temporal = nn.ModuleList(AdaLNBlock(d, cfg.dit_heads) for _ in range(cfg.dit_layers))
         self.temporal_bias = RelativePositionBias(cfg.dit_heads, num_buckets=16, max_distance=64)
         self.final_norm = nn.LayerNorm(d, elementwise_affine=False)
         self.final_modulation = nn.Sequential(nn.SiLU(), nn.Linear(d, 2 * d))
@@ -47,9 +47,8 @@ class Denoiser(nn.Module):
         b, t = x.shape[:2]
         k, p = cfg.content_queries, cfg.patches_per_frame
         tokens = self.patch_in(patchify(x.flatten(0, 1), cfg.patch_size)) + self.patch_pos  # [B*T, P, d]
-        if cfg.direct_conditioning:
-            codes = torch.cat([content.flatten(1).repeat_interleave(t, dim=0), motion.flatten(0, 1)], dim=-1)
-            tokens = tokens + self.direct_cond(codes)[:, None]
+        codes = torch.cat([content.flatten(1).repeat_interleave(t, dim=0), motion.flatten(0, 1)], dim=-1)
+        tokens = tokens + self.direct_cond(codes)[:, None]
         ctx = (self.content_in(content) + self.content_pos).repeat_interleave(t, dim=0)  # [B*T, K, d]
         h = torch.cat([ctx, tokens], dim=1)  # [B*T, K+P, d]
         noise_cond = self.noise_embed(fourier_embedding(noise_level, cfg.dit_dim))  # [B, d]

@@ -15,8 +15,10 @@ class MotionContentEncoder(nn.Module):
 
     ``forward(frames [B, T, 3, S, S] in [-1, 1])`` returns
     ``content [B, K, Cc]`` (unquantized) and ``motion [B, T, N*g]`` (before the group VQ).
-    With ``content_norm`` each content value is standardised (batch statistics in training,
-    running statistics in eval mode) and then scaled by ``content_gain``: roughly ``N(0, gain^2)``.
+    Each content value is standardised (batch statistics in training, running statistics in eval
+    mode) and then scaled by ``content_gain``: roughly ``N(0, gain^2)``. Without it the
+    clip-dependent part of the content starts ~100x below the rounding noise, the decoder ignores
+    content, and the rate term collapses it.
     """
 
     def __init__(self, cfg: ModelConfig):
@@ -34,8 +36,7 @@ class MotionContentEncoder(nn.Module):
         self.norm = nn.LayerNorm(cfg.enc_dim)
         self.content_head = nn.Linear(cfg.enc_dim, cfg.content_channels)
         self.motion_head = nn.Linear(cfg.enc_dim, cfg.motion_dim)
-        if cfg.content_norm:
-            self.content_norm = nn.BatchNorm1d(cfg.content_queries * cfg.content_channels, affine=False, momentum=0.01)
+        self.content_norm = nn.BatchNorm1d(cfg.content_queries * cfg.content_channels, affine=False, momentum=0.01)
 
     def forward(self, frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         b, t = frames.shape[:2]
@@ -48,11 +49,10 @@ class MotionContentEncoder(nn.Module):
             x = block(x, bias)
         x = self.norm(x)
         content = self.content_head(x[:, :k])
-        if self.cfg.content_norm:
-            flat = content.flatten(1)
-            if self.training and b == 1:  # one clip has no batch statistics: use the running ones
-                flat = F.batch_norm(flat, self.content_norm.running_mean, self.content_norm.running_var, training=False)
-            else:
-                flat = self.content_norm(flat)
-            content = flat.view_as(content)
+        flat = content.flatten(1)
+        if self.training and b == 1:  # one clip has no batch statistics: use the running ones
+            flat = F.batch_norm(flat, self.content_norm.running_mean, self.content_norm.running_var, training=False)
+        else:
+            flat = self.content_norm(flat)
+        content = flat.view_as(content)
         return content * self.cfg.content_gain, self.motion_head(x[:, k:])

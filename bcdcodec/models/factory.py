@@ -12,22 +12,23 @@ from .bcd import BCDModel
 def seeded_model(cfg: ModelConfig, seed: int = 0, warmup_clips: int = 0) -> BCDModel:
     """A randomly initialised model whose weights depend only on ``seed``.
 
-    ``warmup_clips > 0`` runs that many random clips through the quantizer in training mode, so
-    the exported motion tables are not uniform. The coding tables are exported; eval mode.
+    ``warmup_clips > 0`` codes that many random clips and sets the motion code usage to their
+    code counts (plus one), so the exported motion tables are not uniform. The coding tables are
+    exported; eval mode.
     """
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = BCDModel(cfg)
+    model.eval()
     if warmup_clips:
         generator = torch.Generator().manual_seed(seed)
-        model.train()
+        size = (warmup_clips, cfg.clip_len, 3, cfg.image_size, cfg.image_size)
+        clips = torch.rand(size, generator=generator) * 2 - 1
         with torch.no_grad():
-            clips = torch.rand((warmup_clips, cfg.clip_len, 3, cfg.image_size, cfg.image_size), generator=generator) * 2 - 1
-            for clip in clips:
-                _, motion = model.encoder(clip[None])
-                for _ in range(50):
-                    model.motion_vq(motion, tau=1.0, generator=generator)
-    model.eval()
+            _, motion = model.encoder(clips)
+            indices = model.motion_vq.logits(motion).argmax(-1).flatten(0, 1)  # [B*T, N]
+            counts = torch.nn.functional.one_hot(indices, cfg.codebook_size).sum(0).double() + 1
+            model.motion_vq.code_usage.copy_(counts / counts.sum(-1, keepdim=True))
     model.export_tables()
     return model
 
