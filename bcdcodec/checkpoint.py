@@ -10,6 +10,7 @@ import torch
 
 from .config import ModelConfig, migrate
 from .errors import ModelLoadError
+from .fileio import atomic_path
 from .models.bcd import BCDModel
 
 FORMAT = "bcdcodec-checkpoint"
@@ -61,13 +62,8 @@ def save_checkpoint(model: BCDModel, path: str | os.PathLike, extra: dict | None
 
 def atomic_torch_save(payload: dict, path: str | os.PathLike) -> None:
     """``torch.save`` to a temporary name beside ``path``, then rename (no partial files)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
+    with atomic_path(path, force=True) as tmp:
         torch.save(payload, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def load_checkpoint_payload(path: str | os.PathLike) -> dict:

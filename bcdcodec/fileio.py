@@ -20,6 +20,12 @@ def check_writable(path: Path, force: bool) -> None:
         raise InvalidArgumentError(f"output folder {path.parent} does not exist")
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, force: bool = False, is_dir: bool = False) -> Iterator[Path]:
     """Yield a temporary path in the target's folder; on success it replaces ``path``, on any
@@ -32,6 +38,7 @@ def atomic_path(path: str | os.PathLike, force: bool = False, is_dir: bool = Fal
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
         os.close(fd)
         tmp = Path(name)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; an output follows the umask like any file
     try:
         yield tmp
         if path.is_dir() and not path.is_symlink():
@@ -49,3 +56,11 @@ def atomic_path(path: str | os.PathLike, force: bool = False, is_dir: bool = Fal
 def write_bytes_atomic(path: str | os.PathLike, data: bytes, force: bool = False) -> None:
     with atomic_path(path, force) as tmp:
         tmp.write_bytes(data)
+
+
+def read_stream_file(path: str | os.PathLike) -> bytes:
+    """The bytes of a .bcd file; :class:`InvalidArgumentError` naming the problem if unreadable."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise InvalidArgumentError(f"cannot read {path}: {exc.strerror}") from None

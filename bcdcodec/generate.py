@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .api import CodecModel, decode_symbols, render_clips
+from .codec import CodecModel, decode_symbols, render_clips
 from .symbols import ClipSymbols
 from .errors import InvalidArgumentError
 from .video import Video

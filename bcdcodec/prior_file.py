@@ -51,7 +51,7 @@ def load_prior(path: str | os.PathLike) -> LoadedPrior:
     try:
         prior = MotionPrior(MotionPriorConfig.from_dict(payload["config"]))
         prior.load_state_dict(payload["state_dict"], strict=True)
-        twin = IntegerPrior(prior, payload["exp_lut"].numpy())
+        twin = prior.integer_twin(payload["exp_lut"].numpy())
     except (KeyError, RuntimeError, ValueError) as exc:
         raise ModelLoadError(f"{path}: prior weights do not match its config ({str(exc).splitlines()[0]})") from None
     return LoadedPrior(prior.eval(), twin, hashlib.sha256(raw).digest(), str(payload.get("codec_sha256", "")))

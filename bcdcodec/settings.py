@@ -1,4 +1,4 @@
-"""Sampler settings recorded in the stream header (plain data, no torch)."""
+"""Coding choices recorded in the stream header: sampler and fit policy (plain data, no torch)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from .errors import InvalidArgumentError
 
 SAMPLERS = ("euler", "heun")  # index = code in the stream header
+FIT_POLICIES = ("stretch", "crop", "pad")  # index = 2-bit code in the stream header (see video.fit)
 MAX_STEPS = 64
 
 

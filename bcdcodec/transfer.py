@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .api import CodecModel, decode_symbols, render_clips
+from .codec import CodecModel, decode_symbols, render_clips
 from .symbols import ClipSymbols
 from .video import Video
 

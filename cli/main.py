@@ -4,29 +4,23 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from fractions import Fraction
 from pathlib import Path
 
 import click
 
+from .bench import bench
+from .common import (
+    FIT_CHOICES, SAMPLER_CHOICES, load, load_with_bundled_prior, parse_size, prepare_video_output, progress_default,
+    report_video,
+)
+from .demo import demo
 from .errors import one_line_errors
+from .evaluation import eval_group, train_judge_command
 from .format import human_bytes, human_count, human_rate
-
-FIT_CHOICES = ("stretch", "crop", "pad")
-
-
-def _progress_default() -> bool:
-    return sys.stderr.isatty()
-
-
-def _parse_size(value: str | None) -> tuple[int, int] | None:
-    if value is None:
-        return None
-    match = re.fullmatch(r"(\d{1,5})x(\d{1,5})", value)
-    if not match:
-        raise click.BadParameter("expected WIDTHxHEIGHT, e.g. 352x288", param_hint="--size")
-    return int(match.group(1)), int(match.group(2))
+from .prior import generate_command, train_prior_command
+from .training import export, train
+from .transfer import transfer
 
 
 def _parse_rate(value: str | None) -> float | None:
@@ -39,45 +33,6 @@ def _parse_rate(value: str | None) -> float | None:
     number = float(match.group(1))
     return number * 1000 / 25 if match.group(2) else number
 
-
-def _read_stream_file(path: str) -> bytes:
-    from bcdcodec.errors import InvalidArgumentError
-
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise InvalidArgumentError(f"cannot read {path}: {exc.strerror}") from None
-
-
-def _load(model_name: str | None, checkpoint: str | None, prior: str | None = None):
-    from bcdcodec import registry
-    from bcdcodec.api import attach_prior, load_model
-
-    model = load_model(Path(checkpoint)) if checkpoint else load_model(model_name or registry.DEFAULT_MODEL)
-    return attach_prior(model, prior) if prior else model
-
-
-def _load_with_bundled_prior(model_name: str | None, checkpoint: str | None, prior: str | None):
-    """The model, with ``prior`` or else the prior bundled with it."""
-    from bcdcodec.api import with_bundled_prior
-
-    return with_bundled_prior(_load(model_name, checkpoint, prior))
-
-
-def _prepare_video_output(dst: str, force: bool, model_name: str | None, checkpoint: str | None) -> None:
-    """Option checks every command that writes a video makes before any work: one model source,
-    a known output kind, and no silent overwrite."""
-    from bcdcodec.fileio import check_writable
-    from bcdcodec.video import output_kind
-
-    if model_name and checkpoint:
-        raise click.UsageError("give --model or --checkpoint, not both")
-    output_kind(dst)
-    check_writable(Path(dst), force)
-
-
-def _report_video(dst: str, video) -> None:
-    click.echo(f"{dst}: {human_count(len(video.frames), 'frame')} of {video.width}x{video.height} at {float(video.fps):g} fps")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -94,7 +49,7 @@ def main() -> None:
 @click.option("--rate", help="operating point: motion bits per frame (160) or kbps at 25 fps (4kbps)")
 @click.option("--fit", type=click.Choice(FIT_CHOICES), default="stretch", show_default=True,
               help="how frames are fitted to the model's square resolution")
-@click.option("--sampler", type=click.Choice(["euler", "heun"]), default="euler", show_default=True)
+@click.option("--sampler", type=click.Choice(SAMPLER_CHOICES), default="euler", show_default=True)
 @click.option("--steps", type=click.IntRange(1, 64), help="decoder sampling steps recorded in the stream")
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True, help="decoder noise seed")
 @click.option("--size", help="frame size WxH of a raw .yuv input")
@@ -108,16 +63,16 @@ def main() -> None:
 def encode(src, dst, model_name, checkpoint, rate, fit, sampler, steps, seed, size, fps, max_frames, motion_prior,
            prior, force, progress):
     """Encode a video file (anything FFmpeg reads, or raw I420 .yuv) into a .bcd stream."""
-    from bcdcodec.api import compress_file
-    from bcdcodec.diffusion import SamplerSettings
+    from bcdcodec.api import compress_file, stream_info
     from bcdcodec.errors import InvalidArgumentError
     from bcdcodec.fileio import check_writable
+    from bcdcodec.settings import SamplerSettings
 
     if model_name and checkpoint:
         raise click.UsageError("give --model or --checkpoint, not both")
     check_writable(Path(dst), force)
-    size_wh, target = _parse_size(size), _parse_rate(rate)
-    model = _load_with_bundled_prior(model_name, checkpoint, prior) if motion_prior else _load(model_name, checkpoint)
+    size_wh, target = parse_size(size), _parse_rate(rate)
+    model = load_with_bundled_prior(model_name, checkpoint, prior) if motion_prior else load(model_name, checkpoint)
     if target is not None and abs(target - model.cfg.motion_bits_target) > 0.5:
         raise InvalidArgumentError(
             f"{model.name} is trained for {model.cfg.motion_bits_target:g} motion bits per frame, not {target:g}"
@@ -125,9 +80,7 @@ def encode(src, dst, model_name, checkpoint, rate, fit, sampler, steps, seed, si
     settings = SamplerSettings(sampler, steps or model.cfg.default_steps, seed)
     data = compress_file(src, dst, model, force=force, fit=fit, sampler=settings, size=size_wh,
                          fps=Fraction(fps).limit_denominator(1001) if fps else None, max_frames=max_frames,
-                         progress=_progress_default() if progress is None else progress, motion_prior=motion_prior)
-    from bcdcodec.api import stream_info
-
+                         progress=progress_default(progress), motion_prior=motion_prior)
     info = stream_info(data)
     seconds = info["frame_count"] / float(Fraction(info["fps"]))
     click.echo(f"{dst}: {human_bytes(len(data))} for {human_count(info['frame_count'], 'frame')} "
@@ -149,13 +102,13 @@ def decode(src, dst, model_name, checkpoint, steps, prior, force, progress):
     """Decode a .bcd stream to DST: .mp4/.mkv/.mov (H.264), .y4m, or a folder of PNG frames."""
     from bcdcodec.api import decompress_file
     from bcdcodec.bitstream import read_stream
+    from bcdcodec.fileio import read_stream_file
 
-    _prepare_video_output(dst, force, model_name, checkpoint)
-    read_stream(_read_stream_file(src))  # a damaged stream fails here, before any model is loaded
-    model = _load(model_name, checkpoint, prior) if (model_name or checkpoint or prior) else None
-    video = decompress_file(src, dst, model, force=force, steps=steps,
-                            progress=_progress_default() if progress is None else progress)
-    _report_video(dst, video)
+    prepare_video_output(dst, force, model_name, checkpoint)
+    read_stream(read_stream_file(src))  # a damaged stream fails here, before any model is loaded
+    model = load(model_name, checkpoint, prior) if (model_name or checkpoint or prior) else None
+    video = decompress_file(src, dst, model, force=force, steps=steps, progress=progress_default(progress))
+    report_video(dst, video)
 
 
 @main.command()
@@ -164,8 +117,9 @@ def decode(src, dst, model_name, checkpoint, steps, prior, force, progress):
 def info(src):
     """Print a stream's header and per-clip sizes as JSON (no model needed)."""
     from bcdcodec.bitstream import stream_info
+    from bcdcodec.fileio import read_stream_file
 
-    click.echo(json.dumps(stream_info(_read_stream_file(src)), indent=2))
+    click.echo(json.dumps(stream_info(read_stream_file(src)), indent=2))
 
 
 @main.command()
@@ -180,13 +134,6 @@ def models():
         size = human_bytes(entry.path.stat().st_size) if entry.path.exists() else "missing"
         click.echo(f"{entry.name}\tid {entry.model_id}\t{size}\t{entry.description}")
 
-
-from .bench import bench  # noqa: E402
-from .demo import demo  # noqa: E402
-from .evaluation import eval_group, train_judge_command  # noqa: E402
-from .prior import generate_command, train_prior_command  # noqa: E402
-from .training import export, train  # noqa: E402
-from .transfer import transfer  # noqa: E402
 
 for _command in (bench, demo, transfer, train, export, train_judge_command, eval_group, train_prior_command,
                  generate_command):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from .common import load, load_with_bundled_prior, prepare_video_output, report_video, stream_or_video
 from .errors import one_line_errors
 
 
@@ -33,7 +34,7 @@ def train_prior_command(out, model_name, checkpoint, data, steps, batch, lr, dim
     from bcdcodec.errors import InvalidArgumentError
     from bcdcodec.fileio import check_writable
     from bcdcodec.models.motion_prior import MotionPriorConfig
-    from bcdcodec.coding.integer_prior import IntegerPrior, exp_lut
+    from bcdcodec.coding.integer_prior import exp_lut
     from bcdcodec.prior_file import save_prior
     from bcdcodec.train.prior_train import collect_codes, integer_bits, train_prior
 
@@ -65,7 +66,7 @@ def train_prior_command(out, model_name, checkpoint, data, steps, batch, lr, dim
               "lr": lr, "seed": seed, "test_clips": int(len(test_codes[1])),
               "test_motion_bits_per_clip_static_tables": round(static, 2),
               "test_motion_bits_per_clip_prior_float": round(float_bits * test_codes[1].shape[1], 2)}
-    twin = IntegerPrior(prior, exp_lut())
+    twin = prior.integer_twin(exp_lut())
     report["test_motion_bits_per_clip_prior_integer"] = round(integer_bits(twin, *test_codes), 2)
     save_prior(prior, out, model.net, extra=report)
     click.echo(json.dumps(report, indent=2))
@@ -94,14 +95,11 @@ def generate_command(content_path, frames, dst, continue_motion, temperature, to
     from bcdcodec.generate import generate
     from bcdcodec.video import Video, write_video
 
-    from .main import _load_with_bundled_prior, _prepare_video_output, _report_video
-    from .transfer import _stream
-
-    _prepare_video_output(dst, force, model_name, checkpoint)
-    model = _load_with_bundled_prior(model_name, checkpoint, prior)
-    video = generate(_stream(content_path, model, "stretch"), model, frames, continue_motion=continue_motion,
+    prepare_video_output(dst, force, model_name, checkpoint)
+    model = load_with_bundled_prior(model_name, checkpoint, prior)
+    video = generate(stream_or_video(content_path, model, "stretch"), model, frames, continue_motion=continue_motion,
                      temperature=temperature, top_k=top_k, seed=seed, steps=steps)
     if fps:
         video = Video(video.frames, Fraction(fps).limit_denominator(1001))
     write_video(video, dst, force)
-    _report_video(dst, video)
+    report_video(dst, video)

@@ -6,22 +6,8 @@ from pathlib import Path
 
 import click
 
+from .common import FIT_CHOICES, load, prepare_video_output, report_video, stream_or_video
 from .errors import one_line_errors
-
-
-def _stream(path: str, model, force_fit: str) -> bytes:
-    """A .bcd file's bytes, or a video encoded on the fly."""
-    from bcdcodec import api
-    from bcdcodec.errors import InvalidArgumentError
-    from bcdcodec.video import open_video
-
-    if path.lower().endswith(".bcd"):
-        try:
-            return Path(path).read_bytes()
-        except OSError as exc:
-            raise InvalidArgumentError(f"cannot read {path}: {exc.strerror}") from None
-    source = open_video(path)
-    return api.encode_source(source, model, force_fit, None, progress=False)
 
 
 @click.command()
@@ -30,7 +16,7 @@ def _stream(path: str, model, force_fit: str) -> bytes:
 @click.argument("dst", type=click.Path())
 @click.option("--model", "model_name", help="bundled model (default: sprites-64)")
 @click.option("--checkpoint", type=click.Path(dir_okay=False), help="a checkpoint instead of a bundled model")
-@click.option("--fit", type=click.Choice(["stretch", "crop", "pad"]), default="stretch", show_default=True,
+@click.option("--fit", type=click.Choice(FIT_CHOICES), default="stretch", show_default=True,
               help="fit policy when a video (not a .bcd) is given")
 @click.option("--steps", type=click.IntRange(1, 64), help="sampling steps (default: the content stream's)")
 @click.option("-f", "--force", is_flag=True, help="overwrite DST if it exists")
@@ -40,10 +26,9 @@ def transfer(content_path, motion_path, dst, model_name, checkpoint, fit, steps,
     from bcdcodec.transfer import transfer as run_transfer
     from bcdcodec.video import write_video
 
-    from .main import _load, _prepare_video_output, _report_video
-
-    _prepare_video_output(dst, force, model_name, checkpoint)
-    model = _load(model_name, checkpoint)
-    video = run_transfer(_stream(content_path, model, fit), _stream(motion_path, model, fit), model, steps=steps)
+    prepare_video_output(dst, force, model_name, checkpoint)
+    model = load(model_name, checkpoint)
+    video = run_transfer(stream_or_video(content_path, model, fit), stream_or_video(motion_path, model, fit), model,
+                         steps=steps)
     write_video(video, dst, force)
-    _report_video(dst, video)
+    report_video(dst, video)

@@ -90,8 +90,8 @@ def test_sampler_is_seeded_and_noise_shared_across_frames(tiny_net):
     symbols = tiny_net.encode_symbols(torch.zeros(4, 3, 16, 16))
     settings = diffusion.SamplerSettings("heun", 3, 5)
     noise = diffusion.clip_noise((3, 16, 16), 5)
-    a = tiny_net.decode_symbols(symbols, settings, noise)
-    b = tiny_net.decode_symbols(symbols, settings, diffusion.clip_noise((3, 16, 16), 5))
+    a = tiny_net.render_symbols(symbols, settings, noise)
+    b = tiny_net.render_symbols(symbols, settings, diffusion.clip_noise((3, 16, 16), 5))
     assert a.shape == (4, 3, 16, 16) and torch.equal(a, b)
     assert not torch.equal(noise, diffusion.clip_noise((3, 16, 16), 6))
 

@@ -11,7 +11,7 @@ import torch
 
 from bcdcodec import api
 from bcdcodec.bitstream import read_stream
-from bcdcodec.coding.integer_prior import IntegerPrior, exp_lut
+from bcdcodec.coding.integer_prior import exp_lut
 from bcdcodec.errors import CorruptPacketError, InvalidArgumentError, ModelMismatchError
 from bcdcodec.generate import sample_motion
 from bcdcodec.models.factory import moving_square_video
@@ -51,7 +51,7 @@ def test_integer_twin_matches_float_and_is_causal():
     with torch.no_grad():
         for p in prior.parameters():
             p.add_(torch.randn_like(p) * 0.3)
-    twin = IntegerPrior(prior, exp_lut())
+    twin = prior.integer_twin(exp_lut())
     rng = np.random.default_rng(0)
     content, motion = rng.integers(0, 32, (2, 4)), rng.integers(0, 8, (6, 4))
     reference = prior(torch.from_numpy(content)[None], torch.from_numpy(motion)[None])[0].detach().numpy()
@@ -131,8 +131,8 @@ def test_training_lowers_bits(tiny_model):
     content, motion = collect_codes(tiny_model.net, procedural_split(48, seed=0).videos)
     assert content.shape == (48, 2, 4) and motion.shape == (48, 4, 4)
     cfg = MotionPriorConfig.for_codec(tiny_model.cfg, dim=32, layers=1, mlp_dim=32)
-    untrained = IntegerPrior(MotionPrior(cfg).eval(), exp_lut())
-    trained = IntegerPrior(train_prior(cfg, content, motion, steps=150, batch=32, progress=False), exp_lut())
+    untrained = MotionPrior(cfg).eval().integer_twin(exp_lut())
+    trained = train_prior(cfg, content, motion, steps=150, batch=32, progress=False).integer_twin(exp_lut())
     assert integer_bits(trained, content, motion) < 0.8 * integer_bits(untrained, content, motion)
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm import tqdm
 
-from .. import __version__
+from .. import __version__, codec
+from ..settings import SamplerSettings
 from ..evaluation.metrics import ms_ssim, ms_ssim_window, psnr_db, psnr_y_db, ssim
 from . import classical
 from .rd import bd_rate_percent, bytes_ratio_at_equal_quality
@@ -88,17 +89,14 @@ def run_classical(suite: Suite, spec: classical.ClassicalCodec, qualities, judge
 
 
 def run_bcdcodec(suite: Suite, model, judge=None, steps: int | None = None, progress: bool = True) -> PointResult:
-    from .. import api
-    from ..settings import SamplerSettings
-
     settings = SamplerSettings(steps=steps or model.cfg.default_steps)
     point = PointResult("bcdcodec", f"{model.name} steps={settings.steps}")
     decoded_all = []
     for seq in tqdm(suite.sequences, desc=f"bcdcodec {model.name}", disable=not progress, file=sys.stderr, leave=False):
         start = time.perf_counter()
-        data = api.compress(seq.frames, model, fps=seq.fps, sampler=settings)
+        data = codec.compress(seq.frames, model, fps=seq.fps, sampler=settings)
         mid = time.perf_counter()
-        decoded = api.decompress(data, model).frames
+        decoded = codec.decompress(data, model).frames
         end = time.perf_counter()
         point.per_sequence.append(_measure(seq.frames, decoded, len(data), seq.fps, (mid - start, end - mid)))
         decoded_all.append(decoded)

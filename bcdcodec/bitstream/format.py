@@ -10,7 +10,7 @@ import zlib
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..settings import SAMPLERS, SamplerSettings
+from ..settings import FIT_POLICIES, SAMPLERS, SamplerSettings
 from ..errors import (
     CorruptPacketError,
     InvalidHeaderError,
@@ -24,7 +24,6 @@ MAGIC = b"BCD"
 VERSION_MAJOR = 1
 VERSION_MINOR = 1                  # 1.1 adds prior-coded motion; streams without it are written as 1.0
 FLAG_MOTION_PRIOR = 0b100
-FIT_POLICIES = ("stretch", "crop", "pad")  # index = 2-bit code in the flags byte
 HASH_PREFIX_BYTES = 2
 MAX_SIDE = 16384
 MAX_FRAMES = 1 << 24

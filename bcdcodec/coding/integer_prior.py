@@ -15,7 +15,6 @@ import math
 
 import numpy as np
 
-from ..models.motion_prior import MotionPrior, MotionPriorConfig
 
 FRAC = 12
 ONE = 1 << FRAC
@@ -41,15 +40,18 @@ def _isqrt(n: np.ndarray) -> np.ndarray:
 
 
 class IntegerPrior:
-    """Integer twin of :class:`MotionPrior`."""
+    """Integer twin of the float motion prior (``models.motion_prior.MotionPrior.integer_twin``
+    builds it). ``cfg``: the prior's config (dim, heads, layers, max_frames, content_queries,
+    content_symbol_range, motion_groups, codebook_size); ``state``: its weights as float64
+    arrays by parameter name; ``content_scale``: content symbols enter as ``(s - R/2) / scale``."""
 
-    def __init__(self, prior: MotionPrior, lut: np.ndarray):
-        cfg = prior.cfg
+    def __init__(self, cfg, state: dict[str, np.ndarray], lut: np.ndarray, content_scale: int):
         self.cfg = cfg
+        self.content_step = ONE // int(content_scale)
         self.lut = np.asarray(lut, dtype=np.int64)
         if self.lut.shape != (LUT_SIZE,) or self.lut[0] != 65536 or (np.diff(self.lut) > 0).any():
             raise ValueError("the prior's exp table is malformed")
-        sd = {k: v.detach().double().cpu().numpy() for k, v in prior.state_dict().items()}
+        sd = state
         self.content_w, self.content_b = _fixed(sd["content_in.weight"]), _fixed(sd["content_in.bias"])
         self.content_pos = _fixed(sd["content_pos"])
         self.code_embed = _fixed(sd["code_embed"])
@@ -100,7 +102,7 @@ class IntegerPrior:
         t = motion.shape[0]
         if t > cfg.max_frames or t < 1:
             raise ValueError(f"the prior codes 1 to {cfg.max_frames} frames, got {t}")
-        values = (np.asarray(content, dtype=np.int64) - cfg.content_symbol_range // 2) * (ONE // int(MotionPrior.CONTENT_SCALE))
+        values = (np.asarray(content, dtype=np.int64) - cfg.content_symbol_range // 2) * self.content_step
         ctx = self._linear(values, self.content_w, self.content_b) + self.content_pos
         groups = np.arange(cfg.motion_groups)
         codes = self.code_embed[groups[None, :], np.asarray(motion, dtype=np.int64)].sum(1)  # [T, d]

@@ -13,33 +13,24 @@ import sys
 import numpy as np
 from tqdm import tqdm
 
-from .. import api
-from ..symbols import ClipSymbols
+from .. import codec
 from ..data.sprites import SpritesSplit
-from ..diffusion import clip_noise
-from ..generate import sample_motion
-from ..settings import SamplerSettings
-from ..video.fit import to_uint8
+from ..generate import generate
 from .judge import SpritesJudge
 from .sprites_eval import accuracy_per_attribute
 
 
-def evaluate_generation(model: api.CodecModel, judge: SpritesJudge, split: SpritesSplit, *, limit: int | None = None,
+def evaluate_generation(model: codec.CodecModel, judge: SpritesJudge, split: SpritesSplit, *, limit: int | None = None,
                         temperature: float = 1.0, top_k: int = 0, seed: int = 0, valid_threshold: float = 0.5,
                         progress: bool = True) -> dict:
     n = len(split) if limit is None else min(limit, len(split))
     rng = np.random.default_rng(seed)
     index = np.sort(rng.choice(len(split), size=n, replace=False))
-    settings = SamplerSettings(steps=model.cfg.default_steps)
-    noise = clip_noise((3, model.cfg.image_size, model.cfg.image_size), settings.seed)
-    generated = []
-    for i, j in enumerate(tqdm(index, desc="generate", disable=not progress, file=sys.stderr)):
-        _, clips = api.decode_symbols(api.compress(split.videos[j], model, fps=25), model)
-        motion = sample_motion(model, clips[0].content, model.cfg.clip_len, temperature=temperature, top_k=top_k,
-                               seed=seed * 1_000_003 + i)
-        frames = model.net.decode_symbols(ClipSymbols(clips[0].content, motion), settings, noise)
-        generated.append(to_uint8(frames).numpy())
-    generated = np.stack(generated)
+    generated = np.stack([
+        generate(codec.compress(split.videos[j], model, fps=25), model, model.cfg.clip_len, temperature=temperature,
+                 top_k=top_k, seed=seed * 1_000_003 + i).frames
+        for i, j in enumerate(tqdm(index, desc="generate", disable=not progress, file=sys.stderr))
+    ])
     pred_attr, pred_motion = judge.predict(generated)
     confidence = judge.motion_confidence(generated)
     real_confidence = judge.motion_confidence(split.videos[index])

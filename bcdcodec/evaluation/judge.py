@@ -13,6 +13,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..checkpoint import atomic_torch_save
 from ..errors import ModelLoadError
 from ..video.fit import videos_to_float
 
@@ -80,11 +81,8 @@ def judge_loss(judge: SpritesJudge, videos: torch.Tensor, attributes: torch.Tens
 
 
 def save_judge(judge: SpritesJudge, path: str | os.PathLike, extra: dict | None = None) -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save({"format": JUDGE_FORMAT, "config": dataclasses.asdict(judge.cfg),
-                "state_dict": {k: v.half() for k, v in judge.state_dict().items()}, "extra": extra or {}}, tmp)
-    os.replace(tmp, path)
+    atomic_torch_save({"format": JUDGE_FORMAT, "config": dataclasses.asdict(judge.cfg),
+                       "state_dict": {k: v.half() for k, v in judge.state_dict().items()}, "extra": extra or {}}, path)
 
 
 def load_judge(path: str | os.PathLike) -> SpritesJudge:

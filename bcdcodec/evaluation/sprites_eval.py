@@ -15,12 +15,10 @@ import time
 import numpy as np
 from tqdm import tqdm
 
-from .. import api
-from ..symbols import ClipSymbols
+from .. import codec
 from ..data.sprites import ATTRIBUTES, SpritesSplit
-from ..diffusion import clip_noise
 from ..settings import SamplerSettings
-from ..video.fit import to_uint8
+from ..transfer import transfer
 from .judge import SpritesJudge
 from .metrics import psnr_db, ssim
 
@@ -47,7 +45,7 @@ def _accuracy(pred_attr, pred_motion, attr, motion, classes: int) -> dict:
     }
 
 
-def evaluate_sprites(model: api.CodecModel, judge: SpritesJudge, split: SpritesSplit, limit: int | None = None,
+def evaluate_sprites(model: codec.CodecModel, judge: SpritesJudge, split: SpritesSplit, limit: int | None = None,
                      transfer_pairs: int | None = None, steps: int | None = None, seed: int = 0,
                      progress: bool = True) -> dict:
     n = len(split) if limit is None else min(limit, len(split))
@@ -56,20 +54,18 @@ def evaluate_sprites(model: api.CodecModel, judge: SpritesJudge, split: SpritesS
     videos, attributes, motion, character = (split.videos[index], split.attributes[index], split.motion[index],
                                              split.character[index])
     settings = SamplerSettings(steps=steps or model.cfg.default_steps)
-    noise = clip_noise((3, model.cfg.image_size, model.cfg.image_size), settings.seed)
-    sizes, psnrs, ssims, decoded, symbols, decode_seconds, prior_sizes = [], [], [], [], [], [], []
+    sizes, psnrs, ssims, decoded, streams, decode_seconds, prior_sizes = [], [], [], [], [], [], []
     for video in tqdm(videos, desc="sprites test", disable=not progress, file=sys.stderr):
-        data = api.compress(video, model, fps=25, sampler=settings)
+        data = codec.compress(video, model, fps=25, sampler=settings)
         sizes.append(len(data))
-        _, clips = api.decode_symbols(data, model)
-        symbols.append(clips[0])
+        streams.append(data)
         if model.prior is not None:  # the same clip, motion coded under the prior: same symbols, fewer bytes
-            prior_data = api.compress(video, model, fps=25, sampler=settings, motion_prior=True)
-            if api.decode_symbols(prior_data, model)[1][0] != clips[0]:
+            prior_data = codec.compress(video, model, fps=25, sampler=settings, motion_prior=True)
+            if codec.decode_symbols(prior_data, model)[1] != codec.decode_symbols(data, model)[1]:
                 raise RuntimeError("prior-coded stream decoded to other symbols")
             prior_sizes.append(len(prior_data))
         start = time.perf_counter()
-        out = api.decompress(data, model).frames
+        out = codec.decompress(data, model).frames
         decode_seconds.append(time.perf_counter() - start)
         decoded.append(out)
         psnrs.append(psnr_db(video, out))
@@ -83,11 +79,8 @@ def evaluate_sprites(model: api.CodecModel, judge: SpritesJudge, split: SpritesS
     for a in range(n if transfer_pairs is None else min(transfer_pairs, n)):
         candidates = np.flatnonzero((character != character[a]) & (motion != motion[a]))
         pairs.append((a, int(rng.choice(candidates))))
-    transferred = []
-    for a, b in tqdm(pairs, desc="transfer", disable=not progress, file=sys.stderr):
-        mixed = ClipSymbols(symbols[a].content, symbols[b].motion)
-        frames = model.net.decode_symbols(mixed, settings, noise)
-        transferred.append(to_uint8(frames).numpy())
+    transferred = [transfer(streams[a], streams[b], model).frames
+                   for a, b in tqdm(pairs, desc="transfer", disable=not progress, file=sys.stderr)]
     pred_attr, pred_motion = judge.predict(np.stack(transferred))
     a_idx = np.array([a for a, _ in pairs])
     b_idx = np.array([b for _, b in pairs])

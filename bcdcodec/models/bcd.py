@@ -120,7 +120,7 @@ class BCDModel(nn.Module):
         return ClipSymbols(content_sym.cpu().numpy().astype(np.int32), motion_idx.cpu().numpy().astype(np.int32))
 
     @torch.no_grad()
-    def decode_symbols(self, symbols: ClipSymbols, settings: diffusion.SamplerSettings, noise: torch.Tensor) -> torch.Tensor:
+    def render_symbols(self, symbols: ClipSymbols, settings: diffusion.SamplerSettings, noise: torch.Tensor) -> torch.Tensor:
         """Symbols -> frames ``[T, 3, S, S]`` in ``[-1, 1]``. ``noise [3, S, S]`` is shared by all frames."""
         content = self.content_quantizer.from_symbols(torch.from_numpy(symbols.content).long()[None])
         motion = self.motion_vq.dequantize(torch.from_numpy(symbols.motion).long()[None])

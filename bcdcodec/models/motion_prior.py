@@ -15,10 +15,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..coding.integer_prior import IntegerPrior
 from ..errors import ModelLoadError
 
 
@@ -93,6 +95,11 @@ class MotionPrior(nn.Module):
     of frame ``t`` depend on the content and on frames ``< t`` only."""
 
     CONTENT_SCALE = 8.0  # content symbols enter as (symbol - R/2) / 8
+
+    def integer_twin(self, lut: np.ndarray) -> IntegerPrior:
+        """The int64 fixed-point twin of these weights: the entropy model of prior-coded streams."""
+        state = {k: v.detach().double().cpu().numpy() for k, v in self.state_dict().items()}
+        return IntegerPrior(self.cfg, state, lut, int(self.CONTENT_SCALE))
 
     def __init__(self, cfg: MotionPriorConfig):
         super().__init__()

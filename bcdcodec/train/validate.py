@@ -5,25 +5,24 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .. import codec
 from ..evaluation.metrics import psnr_db
+from ..video.fit import to_uint8
 from ..models.bcd import BCDModel
 
 
 @torch.no_grad()
 def validate(net: BCDModel, clips: torch.Tensor) -> dict:
     """``clips [N, T, 3, S, S]`` in ``[-1, 1]``: code each clip as its own .bcd file, decode it."""
-    from .. import api
-    from ..video.fit import to_uint8
-
     was_training = net.training
     device = next(net.parameters()).device
     net.cpu().eval()
-    model = api.CodecModel.from_network(net)
+    model = codec.CodecModel.from_network(net)
     sizes, psnrs = [], []
     for clip in clips:
         frames = to_uint8(clip).numpy()
-        data = api.compress(frames, model, fps=25)
+        data = codec.compress(frames, model, fps=25)
         sizes.append(len(data))
-        psnrs.append(psnr_db(frames, api.decompress(data, model).frames))
+        psnrs.append(psnr_db(frames, codec.decompress(data, model).frames))
     net.to(device).train(was_training)
     return {"val_file_bytes_per_clip": round(float(np.mean(sizes)), 2), "val_psnr_db": round(float(np.mean(psnrs)), 3)}

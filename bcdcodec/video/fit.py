@@ -16,8 +16,8 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import InvalidArgumentError
+from ..settings import FIT_POLICIES
 
-POLICIES = ("stretch", "crop", "pad")
 
 
 def _resize(x: torch.Tensor, h: int, w: int) -> torch.Tensor:
@@ -44,8 +44,8 @@ def to_uint8(frames: torch.Tensor) -> torch.Tensor:
 
 def fit_frames(frames_u8: torch.Tensor, size: int, policy: str = "stretch") -> torch.Tensor:
     """Source frames ``[T, H, W, 3]`` uint8 -> model frames ``[T, 3, size, size]`` float in ``[-1, 1]``."""
-    if policy not in POLICIES:
-        raise InvalidArgumentError(f"unknown fit policy {policy!r}; choose from {', '.join(POLICIES)}")
+    if policy not in FIT_POLICIES:
+        raise InvalidArgumentError(f"unknown fit policy {policy!r}; choose from {', '.join(FIT_POLICIES)}")
     x = to_float(frames_u8)
     h, w = x.shape[-2:]
     if policy == "crop":
