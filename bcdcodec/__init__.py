@@ -7,8 +7,16 @@ works without importing torch.
 from .errors import BcdError
 
 __version__ = "0.1.0"
-_API = ("CodecModel", "compress", "compress_file", "decode_symbols", "decompress", "decompress_file",
-        "load_model", "stream_info")
+_API = (
+    "CodecModel",
+    "compress",
+    "compress_file",
+    "decode_symbols",
+    "decompress",
+    "decompress_file",
+    "load_model",
+    "stream_info",
+)
 __all__ = ["BcdError", "__version__", *_API]
 
 

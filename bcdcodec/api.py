@@ -16,7 +16,14 @@ from pathlib import Path
 
 from .bitstream import stream_info
 from .codec import (
-    CodecModel, attach_prior, compress, decode_symbols, decompress, encode_source, load_model, with_bundled_prior,
+    CodecModel,
+    attach_prior,
+    compress,
+    decode_symbols,
+    decompress,
+    encode_source,
+    load_model,
+    with_bundled_prior,
 )
 from .errors import BcdError, StreamError
 from .fileio import read_stream_file, write_bytes_atomic
@@ -26,10 +33,20 @@ from .transfer import transfer
 from .video import Video, open_video, write_video
 
 
-def compress_file(src: str | Path, dst: str | Path, model: CodecModel, *, force: bool = False, fit: str = "stretch",
-                  sampler: SamplerSettings | None = None, size: tuple[int, int] | None = None,
-                  fps: Fraction | None = None, max_frames: int | None = None, progress: bool = False,
-                  motion_prior: bool = False) -> bytes:
+def compress_file(
+    src: str | Path,
+    dst: str | Path,
+    model: CodecModel,
+    *,
+    force: bool = False,
+    fit: str = "stretch",
+    sampler: SamplerSettings | None = None,
+    size: tuple[int, int] | None = None,
+    fps: Fraction | None = None,
+    max_frames: int | None = None,
+    progress: bool = False,
+    motion_prior: bool = False,
+) -> bytes:
     """Stream a video file through the encoder (one clip in memory at a time) and write the .bcd
     atomically. Returns the stream."""
     source = open_video(src, size=size, fps=fps, max_frames=max_frames)
@@ -38,8 +55,15 @@ def compress_file(src: str | Path, dst: str | Path, model: CodecModel, *, force:
     return data
 
 
-def decompress_file(src: str | Path, dst: str | Path, model: CodecModel | None = None, *, force: bool = False,
-                    steps: int | None = None, progress: bool = False) -> Video:
+def decompress_file(
+    src: str | Path,
+    dst: str | Path,
+    model: CodecModel | None = None,
+    *,
+    force: bool = False,
+    steps: int | None = None,
+    progress: bool = False,
+) -> Video:
     """Decode a .bcd file and write the video (.mp4/.mkv/.mov, .y4m, or a PNG folder) atomically."""
     video = decompress(read_stream_file(src), model, steps=steps, progress=progress)
     write_video(video, dst, force)
@@ -47,7 +71,20 @@ def decompress_file(src: str | Path, dst: str | Path, model: CodecModel | None =
 
 
 __all__ = [
-    "BcdError", "CodecModel", "SamplerSettings", "StreamError", "Video", "attach_prior", "compress",
-    "compress_file", "decode_symbols", "decompress", "decompress_file", "generate", "load_model", "stream_info",
-    "transfer", "with_bundled_prior",
+    "BcdError",
+    "CodecModel",
+    "SamplerSettings",
+    "StreamError",
+    "Video",
+    "attach_prior",
+    "compress",
+    "compress_file",
+    "decode_symbols",
+    "decompress",
+    "decompress_file",
+    "generate",
+    "load_model",
+    "stream_info",
+    "transfer",
+    "with_bundled_prior",
 ]

@@ -78,8 +78,10 @@ def load_checkpoint_payload(path: str | os.PathLike) -> dict:
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ModelLoadError(f"{path} is not a bcdcodec checkpoint")
     if payload.get("format_version") not in READABLE_VERSIONS:
-        raise ModelLoadError(f"{path} has checkpoint format {payload.get('format_version')}, "
-                             f"this bcdcodec reads {', '.join(map(str, READABLE_VERSIONS))}")
+        raise ModelLoadError(
+            f"{path} has checkpoint format {payload.get('format_version')}, "
+            f"this bcdcodec reads {', '.join(map(str, READABLE_VERSIONS))}"
+        )
     return payload
 
 

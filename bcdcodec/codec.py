@@ -17,10 +17,10 @@ import torch
 from tqdm import tqdm
 
 from . import registry
-from .bitstream import SequenceHeader, read_stream, stream_info, write_stream
+from .bitstream import SequenceHeader, read_stream, write_stream
 from .bitstream.format import HASH_PREFIX_BYTES, MAX_FRAMES, ParsedStream
-from .clips import iter_clips
 from .checkpoint import load_checkpoint, weights_digest
+from .clips import iter_clips
 from .coding.ans import decode_clip, decode_clip_with_prior, encode_clip, encode_clip_with_prior
 from .coding.tables import CodingTables
 from .diffusion import clip_noise
@@ -38,7 +38,7 @@ class CodecModel:
 
     net: BCDModel
     name: str
-    digest: bytes          # sha256 of the weights
+    digest: bytes  # sha256 of the weights
     tables: CodingTables
     prior: LoadedPrior | None = None  # autoregressive motion prior (entropy model and generator)
 
@@ -51,7 +51,7 @@ class CodecModel:
         return self.digest[:HASH_PREFIX_BYTES]
 
     @classmethod
-    def from_network(cls, net: BCDModel, name: str | None = None) -> "CodecModel":
+    def from_network(cls, net: BCDModel, name: str | None = None) -> CodecModel:
         net.eval()
         return cls(net, name or net.cfg.name, weights_digest(net), net.coding_tables())
 
@@ -65,7 +65,9 @@ def load_model(name_or_path: str | Path) -> CodecModel:
     entry = registry.find(str(name_or_path))
     net, _ = load_checkpoint(registry.verified_path(entry))
     if net.cfg.model_id != entry.model_id:
-        raise ModelLoadError(f"bundled {entry.name} carries model id {net.cfg.model_id}, registry says {entry.model_id}")
+        raise ModelLoadError(
+            f"bundled {entry.name} carries model id {net.cfg.model_id}, registry says {entry.model_id}"
+        )
     return CodecModel.from_network(net, entry.name)
 
 
@@ -102,8 +104,14 @@ def as_video(frames, fps) -> Video:
     return Video(frames, Fraction(fps).limit_denominator(1001 * 1000))
 
 
-def encode_source(source: VideoSource, model: CodecModel, fit: str, sampler: SamplerSettings | None,
-                   progress: bool, motion_prior: bool = False) -> bytes:
+def encode_source(
+    source: VideoSource,
+    model: CodecModel,
+    fit: str,
+    sampler: SamplerSettings | None,
+    progress: bool,
+    motion_prior: bool = False,
+) -> bytes:
     cfg = model.cfg
     if motion_prior and model.prior is None:
         raise InvalidArgumentError(f"{model.name} has no motion prior loaded")
@@ -124,16 +132,32 @@ def encode_source(source: VideoSource, model: CodecModel, fit: str, sampler: Sam
     if not frame_count:
         raise VideoError("no frames to encode")
     header = SequenceHeader(
-        model_id=cfg.model_id, weights_hash=model.hash_prefix, source_width=source.width,
-        source_height=source.height, fps=source.fps, frame_count=frame_count, clip_len=cfg.clip_len,
-        model_size=cfg.image_size, operating_point=int(round(cfg.motion_bits_target)), sampler=sampler, fit=fit,
+        model_id=cfg.model_id,
+        weights_hash=model.hash_prefix,
+        source_width=source.width,
+        source_height=source.height,
+        fps=source.fps,
+        frame_count=frame_count,
+        clip_len=cfg.clip_len,
+        model_size=cfg.image_size,
+        operating_point=int(round(cfg.motion_bits_target)),
+        sampler=sampler,
+        fit=fit,
         motion_prior_hash=model.prior.digest[:HASH_PREFIX_BYTES] if motion_prior else None,
     )
     return write_stream(header, payloads)
 
 
-def compress(frames, model: CodecModel, fps=25, *, fit: str = "stretch", sampler: SamplerSettings | None = None,
-             progress: bool = False, motion_prior: bool = False) -> bytes:
+def compress(
+    frames,
+    model: CodecModel,
+    fps=25,
+    *,
+    fit: str = "stretch",
+    sampler: SamplerSettings | None = None,
+    progress: bool = False,
+    motion_prior: bool = False,
+) -> bytes:
     """Frames ``[T, H, W, 3]`` uint8 (or a :class:`Video`) -> a complete .bcd stream;
     ``motion_prior`` codes motion under the model's autoregressive prior (stream flag)."""
     video = as_video(frames, fps)
@@ -157,19 +181,25 @@ def _decode_parsed(parsed: ParsedStream, model: CodecModel) -> list[ClipSymbols]
     check_model(parsed.header, model)
     header, cfg = parsed.header, model.cfg
     if header.motion_prior_hash is None:
-        return [decode_clip(payload, model.tables, cfg.content_queries, header.frames_in_clip(i))
-                for i, payload in enumerate(parsed.packets)]
+        return [
+            decode_clip(payload, model.tables, cfg.content_queries, header.frames_in_clip(i))
+            for i, payload in enumerate(parsed.packets)
+        ]
     model = with_bundled_prior(model)
     if model.prior.digest[:HASH_PREFIX_BYTES] != header.motion_prior_hash:
-        raise ModelMismatchError(f"stream needs motion prior {header.motion_prior_hash.hex()}, "
-                                 f"got {model.prior.digest[:HASH_PREFIX_BYTES].hex()}")
+        raise ModelMismatchError(
+            f"stream needs motion prior {header.motion_prior_hash.hex()}, "
+            f"got {model.prior.digest[:HASH_PREFIX_BYTES].hex()}"
+        )
     integer = model.prior.integer
 
     def frame_rows(content, motion):
         return integer.tables(content, motion, cfg.table_precision)[-1]
 
-    return [decode_clip_with_prior(payload, model.tables, cfg.content_queries, header.frames_in_clip(i), frame_rows)
-            for i, payload in enumerate(parsed.packets)]
+    return [
+        decode_clip_with_prior(payload, model.tables, cfg.content_queries, header.frames_in_clip(i), frame_rows)
+        for i, payload in enumerate(parsed.packets)
+    ]
 
 
 def decode_symbols(data: bytes, model: CodecModel) -> tuple[SequenceHeader, list[ClipSymbols]]:
@@ -178,8 +208,15 @@ def decode_symbols(data: bytes, model: CodecModel) -> tuple[SequenceHeader, list
     return parsed.header, _decode_parsed(parsed, model)
 
 
-def render_clips(clips: list[ClipSymbols], header: SequenceHeader, model: CodecModel, *, steps: int | None = None,
-                 progress: bool = False, desc: str = "decode") -> np.ndarray:
+def render_clips(
+    clips: list[ClipSymbols],
+    header: SequenceHeader,
+    model: CodecModel,
+    *,
+    steps: int | None = None,
+    progress: bool = False,
+    desc: str = "decode",
+) -> np.ndarray:
     """Run the diffusion decoder on each clip's symbols with the header's sampler (``steps``
     overrides its step count) and map the frames back to the header's source geometry.
     Returns ``[T, H, W, 3]`` uint8."""
@@ -194,8 +231,9 @@ def render_clips(clips: list[ClipSymbols], header: SequenceHeader, model: CodecM
     return np.concatenate(out)
 
 
-def decompress(data: bytes, model: CodecModel | None = None, *, steps: int | None = None,
-               progress: bool = False) -> Video:
+def decompress(
+    data: bytes, model: CodecModel | None = None, *, steps: int | None = None, progress: bool = False
+) -> Video:
     """A .bcd stream -> decoded :class:`Video` at the source size (see ``video.fit`` for ``crop``).
 
     Without ``model``, the bundled model the stream names is loaded (after the stream is verified).

@@ -21,22 +21,22 @@ class ModelConfig:
     """
 
     name: str = "sprites-64"
-    model_id: int = 0                 # stream id, set at export/registration; 0 = private checkpoint
+    model_id: int = 0  # stream id, set at export/registration; 0 = private checkpoint
     image_size: int = 64
     patch_size: int = 8
-    clip_len: int = 8                 # frames per clip / packet
+    clip_len: int = 8  # frames per clip / packet
     # encoder (T5-style transformer with relative position bias)
     enc_dim: int = 192
     enc_layers: int = 3
     enc_heads: int = 4
-    patch_embed_dim: int = 16         # per-patch width before a frame is flattened to one token
-    content_queries: int = 4          # K
-    content_channels: int = 8         # Cc: content latent is [K, Cc]
+    patch_embed_dim: int = 16  # per-patch width before a frame is flattened to one token
+    content_queries: int = 4  # K
+    content_channels: int = 8  # Cc: content latent is [K, Cc]
     # group vector quantizer for motion (argmax codes, VQ-VAE straight-through estimator)
-    motion_groups: int = 8            # N
-    codebook_size: int = 16           # entries per group
+    motion_groups: int = 8  # N
+    codebook_size: int = 16  # entries per group
     group_dim: int = 4
-    vq_alpha: float = 5.0             # logits -alpha * ||m - e||^2 (they give the entropy estimate)
+    vq_alpha: float = 5.0  # logits -alpha * ||m - e||^2 (they give the entropy estimate)
     motion_bits_target: float = 20.0  # bits per frame: the operating point
     rate_loss_weight: float = 0.04
     # commitment loss weight: small, so that the decoder's gradient, not the pull towards the
@@ -45,13 +45,13 @@ class ModelConfig:
     # content latent: standardised per value (running statistics at coding time), times a gain,
     # rounded, coded under a learned factorized prior (rate weighted by content_rate_weight)
     content_rate_weight: float = 1e-4
-    content_symbol_range: int = 64    # table covers [-range/2, range/2) around the channel median
+    content_symbol_range: int = 64  # table covers [-range/2, range/2) around the channel median
     # rounding adds noise of width 1: the latent must sit well above that scale or the decoder
     # learns to ignore it
     content_gain: float = 4.0
     # denoiser (DiT with spatial and temporal attention)
     dit_dim: int = 192
-    dit_layers: int = 4               # each layer = one spatial block + one temporal block
+    dit_layers: int = 4  # each layer = one spatial block + one temporal block
     dit_heads: int = 4
     # EDM: a codec decoder is strongly conditioned, so sampling starts low (sigma_max), training
     # covers the high-noise end (p_mean, p_std), and anchor_fraction of the clips are trained at
@@ -63,7 +63,7 @@ class ModelConfig:
     default_steps: int = 2
     # cross-driving: fraction of training clips rebuilt from another clip's content (see TrainConfig)
     cross_drive_fraction: float = 0.75
-    table_precision: int = 16         # integer frequency tables sum to 2**table_precision
+    table_precision: int = 16  # integer frequency tables sum to 2**table_precision
 
     def __post_init__(self) -> None:
         problems = []
@@ -94,7 +94,7 @@ class ModelConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict, written_by_v01: bool = False) -> "ModelConfig":
+    def from_dict(cls, values: dict, written_by_v01: bool = False) -> ModelConfig:
         """A config from a saved dict; retired fields go through :func:`migrate` first."""
         values, _ = migrate(values, written_by_v01)
         known = {f.name for f in dataclasses.fields(cls)}
@@ -113,17 +113,50 @@ class ModelConfig:
 # can be rebuilt exactly for (see ``Legacy``).
 _DROPPED = ("vq_gumbel", "moving_pixel_weight", "adaln_gate_init", "grid_positions", "codebook_init_std")
 _FIXED = {"vq_confidence_weight": 0.0, "sigma_data": SIGMA_DATA, "sigma_min": SIGMA_MIN}
-_REBUILT = ("content_norm", "direct_conditioning")   # False: filled with exact identities
+_REBUILT = ("content_norm", "direct_conditioning")  # False: filled with exact identities
 # 0.1's defaults: a 0.1 checkpoint omits the fields that did not exist yet when it was written
 V01_DEFAULTS = dict(
-    name="unnamed", model_id=0, image_size=64, patch_size=8, clip_len=8, enc_dim=256, enc_layers=4, enc_heads=4,
-    patch_embed_dim=32, content_queries=4, content_channels=8, motion_groups=64, codebook_size=32, group_dim=4,
-    vq_alpha=5.0, motion_bits_target=160.0, rate_loss_weight=0.04, vq_confidence_weight=0.0,
-    content_rate_weight=1e-3, content_symbol_range=64, content_gain=1.0, content_norm=False,
-    codebook_init_std=1.0, vq_gumbel=True, vq_commitment=0.25, dit_dim=256, dit_layers=6, dit_heads=4,
-    direct_conditioning=False, adaln_gate_init=0.0, grid_positions=False, sigma_data=0.5, sigma_min=0.002,
-    sigma_max=80.0, p_mean=-1.2, p_std=1.2, default_steps=8, anchor_fraction=0.0, cross_drive_fraction=0.75,
-    moving_pixel_weight=0.0, table_precision=16,
+    name="unnamed",
+    model_id=0,
+    image_size=64,
+    patch_size=8,
+    clip_len=8,
+    enc_dim=256,
+    enc_layers=4,
+    enc_heads=4,
+    patch_embed_dim=32,
+    content_queries=4,
+    content_channels=8,
+    motion_groups=64,
+    codebook_size=32,
+    group_dim=4,
+    vq_alpha=5.0,
+    motion_bits_target=160.0,
+    rate_loss_weight=0.04,
+    vq_confidence_weight=0.0,
+    content_rate_weight=1e-3,
+    content_symbol_range=64,
+    content_gain=1.0,
+    content_norm=False,
+    codebook_init_std=1.0,
+    vq_gumbel=True,
+    vq_commitment=0.25,
+    dit_dim=256,
+    dit_layers=6,
+    dit_heads=4,
+    direct_conditioning=False,
+    adaln_gate_init=0.0,
+    grid_positions=False,
+    sigma_data=0.5,
+    sigma_min=0.002,
+    sigma_max=80.0,
+    p_mean=-1.2,
+    p_std=1.2,
+    default_steps=8,
+    anchor_fraction=0.0,
+    cross_drive_fraction=0.75,
+    moving_pixel_weight=0.0,
+    table_precision=16,
 )
 
 
@@ -149,8 +182,9 @@ def migrate(values: dict, written_by_v01: bool = False) -> tuple[dict, Legacy]:
         if name in values and values.pop(name) != expected:
             raise ModelLoadError(f"checkpoint uses the retired option {name} (only {expected} is supported)")
     rebuilt = {name: values.pop(name, True) for name in _REBUILT}
-    legacy = Legacy(identity_content_norm=not rebuilt["content_norm"],
-                    zero_direct_conditioning=not rebuilt["direct_conditioning"])
+    legacy = Legacy(
+        identity_content_norm=not rebuilt["content_norm"], zero_direct_conditioning=not rebuilt["direct_conditioning"]
+    )
     return values, legacy
 
 
@@ -169,10 +203,25 @@ def migrate_training(values: dict) -> dict:
 def tiny_config(**overrides) -> ModelConfig:
     """A very small config for tests and conformance streams (16x16 frames, a few thousand weights)."""
     base = dict(
-        name="tiny", image_size=16, patch_size=4, clip_len=4, enc_dim=32, enc_layers=1, enc_heads=2,
-        patch_embed_dim=8, content_queries=2, content_channels=4, motion_groups=4, codebook_size=8,
-        group_dim=2, motion_bits_target=8.0, content_symbol_range=32, dit_dim=32, dit_layers=1,
-        dit_heads=2, default_steps=2,
+        name="tiny",
+        image_size=16,
+        patch_size=4,
+        clip_len=4,
+        enc_dim=32,
+        enc_layers=1,
+        enc_heads=2,
+        patch_embed_dim=8,
+        content_queries=2,
+        content_channels=4,
+        motion_groups=4,
+        codebook_size=8,
+        group_dim=2,
+        motion_bits_target=8.0,
+        content_symbol_range=32,
+        dit_dim=32,
+        dit_layers=1,
+        dit_heads=2,
+        default_steps=2,
     )
     base.update(overrides)
     return ModelConfig(**base)

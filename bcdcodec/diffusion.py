@@ -5,13 +5,13 @@ Schedules are computed in float64; the sampler holds no network, it calls ``deno
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
 from .settings import MAX_STEPS, SAMPLERS, SamplerSettings
 
-__all__ = ["MAX_STEPS", "SAMPLERS", "SamplerSettings", "sample", "clip_noise", "karras_sigmas"]
+__all__ = ["MAX_STEPS", "SAMPLERS", "SamplerSettings", "clip_noise", "karras_sigmas", "sample"]
 
 
 def precondition(sigma: torch.Tensor, sigma_data: float) -> tuple[torch.Tensor, ...]:
@@ -28,8 +28,15 @@ def karras_sigmas(steps: int, sigma_min: float, sigma_max: float, rho: float = 7
     return torch.cat([sigmas, torch.zeros(1, dtype=torch.float64)])
 
 
-def training_sigmas(batch: int, p_mean: float, p_std: float, generator: torch.Generator | None,
-                    anchor_fraction: float, sigma_max: float, device: torch.device | None = None) -> torch.Tensor:
+def training_sigmas(
+    batch: int,
+    p_mean: float,
+    p_std: float,
+    generator: torch.Generator | None,
+    anchor_fraction: float,
+    sigma_max: float,
+    device: torch.device | None = None,
+) -> torch.Tensor:
     """Log-normal noise levels ``[batch]`` on ``device`` (the generator's) for training; the first
     ``round(anchor_fraction * batch)`` are exactly ``sigma_max``."""
     sigma = (torch.randn(batch, generator=generator, device=device) * p_std + p_mean).exp()

@@ -7,16 +7,24 @@ import numpy as np
 import torch
 
 from .codec import CodecModel, decode_symbols, render_clips
-from .symbols import ClipSymbols
 from .errors import InvalidArgumentError
+from .symbols import ClipSymbols
 from .video import Video
 
 MAX_GENERATED_FRAMES = 100_000
 
 
 @torch.no_grad()
-def sample_motion(model: CodecModel, content: np.ndarray, frames: int, *, prefix: np.ndarray | None = None,
-                  temperature: float = 1.0, top_k: int = 0, seed: int = 0) -> np.ndarray:
+def sample_motion(
+    model: CodecModel,
+    content: np.ndarray,
+    frames: int,
+    *,
+    prefix: np.ndarray | None = None,
+    temperature: float = 1.0,
+    top_k: int = 0,
+    seed: int = 0,
+) -> np.ndarray:
     """``content [K, Cc]`` symbols -> motion indices ``[P + frames, N]`` int32, where ``prefix
     [P, N]`` (default none) is kept and continued. Frame ``t`` is drawn from the prior given the
     content and the last ``max_frames - 1`` frames, per group with ``temperature`` and ``top_k``
@@ -30,11 +38,14 @@ def sample_motion(model: CodecModel, content: np.ndarray, frames: int, *, prefix
     prior = model.prior.net
     cfg = prior.cfg
     generator = torch.Generator().manual_seed(seed)
-    motion = torch.zeros((0, cfg.motion_groups), dtype=torch.long) if prefix is None else torch.from_numpy(
-        np.asarray(prefix, dtype=np.int64))
+    motion = (
+        torch.zeros((0, cfg.motion_groups), dtype=torch.long)
+        if prefix is None
+        else torch.from_numpy(np.asarray(prefix, dtype=np.int64))
+    )
     content_t = torch.from_numpy(np.asarray(content, dtype=np.int64))[None]
     for _ in range(frames):
-        window = motion[-(cfg.max_frames - 1):]
+        window = motion[-(cfg.max_frames - 1) :]
         placeholder = torch.zeros((1, cfg.motion_groups), dtype=torch.long)
         logits = prior(content_t, torch.cat([window, placeholder])[None])[0, -1] / temperature  # [N, S]
         if 0 < top_k < cfg.codebook_size:
@@ -45,16 +56,24 @@ def sample_motion(model: CodecModel, content: np.ndarray, frames: int, *, prefix
     return motion.numpy().astype(np.int32)
 
 
-def generate(content_stream: bytes, model: CodecModel, frames: int, *, continue_motion: bool = False,
-             temperature: float = 1.0, top_k: int = 0, seed: int = 0, steps: int | None = None,
-             progress: bool = False) -> Video:
+def generate(
+    content_stream: bytes,
+    model: CodecModel,
+    frames: int,
+    *,
+    continue_motion: bool = False,
+    temperature: float = 1.0,
+    top_k: int = 0,
+    seed: int = 0,
+    steps: int | None = None,
+    progress: bool = False,
+) -> Video:
     """Render ``frames`` new frames of the first clip's content of ``content_stream``. With
     ``continue_motion`` the first clip's own motion is kept and continued (its frames come first)."""
     header, clips = decode_symbols(content_stream, model)
     first = clips[0]
     prefix = first.motion if continue_motion else None
-    motion = sample_motion(model, first.content, frames, prefix=prefix, temperature=temperature, top_k=top_k,
-                           seed=seed)
+    motion = sample_motion(model, first.content, frames, prefix=prefix, temperature=temperature, top_k=top_k, seed=seed)
     clip_len = model.cfg.clip_len
-    chunks = [ClipSymbols(first.content, motion[i:i + clip_len]) for i in range(0, len(motion), clip_len)]
+    chunks = [ClipSymbols(first.content, motion[i : i + clip_len]) for i in range(0, len(motion), clip_len)]
     return Video(render_clips(chunks, header, model, steps=steps, progress=progress, desc="generate"), header.fps)

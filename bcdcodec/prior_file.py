@@ -21,18 +21,23 @@ PRIOR_FORMAT = "bcdcodec-motion-prior"
 
 @dataclass
 class LoadedPrior:
-    net: MotionPrior            # float model: training and generation
-    integer: IntegerPrior       # integer twin: the entropy model
-    digest: bytes               # sha256 of the file; streams carry its first 2 bytes
-    codec_sha256: str           # the codec it was trained on
+    net: MotionPrior  # float model: training and generation
+    integer: IntegerPrior  # integer twin: the entropy model
+    digest: bytes  # sha256 of the file; streams carry its first 2 bytes
+    codec_sha256: str  # the codec it was trained on
 
 
 def save_prior(prior: MotionPrior, path: str | os.PathLike, codec: BCDModel, extra: dict | None = None) -> None:
     path = Path(path)
-    payload = {"format": PRIOR_FORMAT, "format_version": 1, "config": prior.cfg.to_dict(),
-               "state_dict": {k: v.detach().cpu() for k, v in prior.state_dict().items()},
-               "exp_lut": torch.from_numpy(exp_lut()), "codec_sha256": weights_digest(codec).hex(),
-               "extra": extra or {}}
+    payload = {
+        "format": PRIOR_FORMAT,
+        "format_version": 1,
+        "config": prior.cfg.to_dict(),
+        "state_dict": {k: v.detach().cpu() for k, v in prior.state_dict().items()},
+        "exp_lut": torch.from_numpy(exp_lut()),
+        "codec_sha256": weights_digest(codec).hex(),
+        "extra": extra or {},
+    }
     atomic_torch_save(payload, path)
 
 

@@ -22,7 +22,7 @@ class RegisteredModel:
     filename: str
     sha256: str
     description: str
-    prior_filename: str = ""       # bundled autoregressive motion prior, if any
+    prior_filename: str = ""  # bundled autoregressive motion prior, if any
     prior_sha256: str = ""
 
     @property
@@ -33,7 +33,9 @@ class RegisteredModel:
 # Each bundled model comes with the command and log that made it (bcdcodec/weights/NAME.md).
 REGISTRY: tuple[RegisteredModel, ...] = (
     RegisteredModel(
-        name="sprites-64", model_id=1, filename="sprites-64.pt",
+        name="sprites-64",
+        model_id=1,
+        filename="sprites-64.pt",
         sha256="e52c5d28ab35317f254305a1c2266d0bda99d23b21a8ccc86447b8f28f49f433",
         description="Sprites 64x64, 8-frame clips, 20 motion bits/frame target; 3400 training steps of 64 clips",
         prior_filename="sprites-64-prior.pt",

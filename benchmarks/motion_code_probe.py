@@ -26,8 +26,8 @@ import torch
 
 from bcdcodec.api import load_model
 from bcdcodec.data.sprites import ACTIONS, DIRECTIONS, build_split, motion_class
+from bcdcodec.paths import cache_dir
 from bcdcodec.train.prior_train import collect_codes
-from bcdcodec.train.sources import CACHE_DIR
 
 TRAIN_CLIPS, TEST_CLIPS, PROBE_STEPS, PAIR_CHARACTERS = 3000, 1000, 500, 40
 CLASSES = len(ACTIONS) * len(DIRECTIONS)  # action x direction
@@ -72,7 +72,7 @@ def main(model_path: str) -> None:
     torch.manual_seed(0)
     net = load_model(model_path).net
     rng = np.random.default_rng(0)
-    splits, codes = {name: build_split(name, cache_dir=CACHE_DIR) for name in ("train", "test")}, {}
+    splits, codes = {name: build_split(name, cache_dir=cache_dir("sprites")) for name in ("train", "test")}, {}
     for name, count in (("train", TRAIN_CLIPS), ("test", TEST_CLIPS)):
         split = splits[name]
         picks = rng.choice(len(split), count, replace=False)
@@ -80,9 +80,11 @@ def main(model_path: str) -> None:
         codes[name] = (one_hot_codes(motion, net.cfg.codebook_size), torch.from_numpy(split.motion[picks]))
         if name == "test":
             usage = group_usage(motion, net.cfg.codebook_size)
-            print("test code usage per group (bits, top-code share): "
-                  + ", ".join(f"{bits:.2f} / {100 * top:.0f} %" for bits, top in usage)
-                  + f"; sum {sum(bits for bits, _ in usage):.2f} bits per frame")
+            print(
+                "test code usage per group (bits, top-code share): "
+                + ", ".join(f"{bits:.2f} / {100 * top:.0f} %" for bits, top in usage)
+                + f"; sum {sum(bits for bits, _ in usage):.2f} bits per frame"
+            )
     (x_train, y_train), (x_test, y_test) = codes["train"], codes["test"]
     probe = torch.nn.Linear(x_train.shape[1], CLASSES)
     optimizer = torch.optim.Adam(probe.parameters(), lr=1e-2)
@@ -97,7 +99,9 @@ def main(model_path: str) -> None:
             print(f"{name}: {len(y)} sequences, action class from motion codes {100 * accuracy:.1f} %")
     by_class, videos = codes_by_class(net, splits["test"])
     differences = class_code_differences(by_class)
-    print(f"differing symbols (of {net.cfg.clip_len * net.cfg.motion_groups}) between two classes of one test character:")
+    print(
+        f"differing symbols (of {net.cfg.clip_len * net.cfg.motion_groups}) between two classes of one test character:"
+    )
     print("       " + " ".join(f"{c:>5d}" for c in range(CLASSES)))
     for c, row in enumerate(differences):
         print(f"class {c}" + " ".join(f"{v:5.1f}" for v in row))
@@ -107,14 +111,21 @@ def main(model_path: str) -> None:
         same_frame = (by_class[:, walk] == by_class[:, spell]).all(-1).mean(0)
         pixel_gap = np.abs(videos[:, walk].astype(np.int16) - videos[:, spell]).mean(-1)
         changed = (pixel_gap > CHANGED_PIXEL_LEVELS).mean((-1, -2)).mean(0)
-        print(f"walk vs spellcast {direction}: share of characters differing per frame (row) and group (column); "
-              f"share with all {by_class.shape[-1]} symbols the same; % of pixels that differ in the real frames")
+        print(
+            f"walk vs spellcast {direction}: share of characters differing per frame (row) and group (column); "
+            f"share with all {by_class.shape[-1]} symbols the same; % of pixels that differ in the real frames"
+        )
         for t, row in enumerate(where):
-            print(f"frame {t} " + " ".join(f"{v:4.2f}" for v in row)
-                  + f" | same {same_frame[t]:4.2f} | pixels {100 * changed[t]:4.1f} %")
-        print(f"walk vs spellcast {direction}: {100 * same_frame.mean():.0f} % of frames carry the same symbols "
-              f"in both clips; the real frames differ in {100 * changed.mean():.1f} % of their pixels "
-              "(means over frames and characters)")
+            print(
+                f"frame {t} "
+                + " ".join(f"{v:4.2f}" for v in row)
+                + f" | same {same_frame[t]:4.2f} | pixels {100 * changed[t]:4.1f} %"
+            )
+        print(
+            f"walk vs spellcast {direction}: {100 * same_frame.mean():.0f} % of frames carry the same symbols "
+            f"in both clips; the real frames differ in {100 * changed.mean():.1f} % of their pixels "
+            "(means over frames and characters)"
+        )
 
 
 if __name__ == "__main__":

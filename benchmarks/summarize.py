@@ -1,6 +1,6 @@
 """Print a Markdown summary of a ``bcdcodec bench`` results.json (the README's tables).
 
-    python benchmarks/summarize.py benchmarks/results/sprites-test/results.json
+python benchmarks/summarize.py benchmarks/results/sprites-test/results.json
 """
 
 from __future__ import annotations
@@ -17,22 +17,34 @@ def summarize(path: str) -> str:
     results = json.loads(open(path).read())
     env = results["environment"]
     judged = any("judge_action_accuracy" in p for p in results["points"])
-    lines = [f"**{env['suite']}**: {env['description']}; frames {env['frame_size_px'][0]}×{env['frame_size_px'][1]}.",
-             "", "| codec | setting | bytes/sequence | bits/pixel | PSNR RGB dB | PSNR Y dB | SSIM | MS-SSIM |"
-             + (" action acc. | attribute acc. |" if judged else ""),
-             "|---|---|---|---|---|---|---|---|" + ("---|---|" if judged else "")]
+    lines = [
+        f"**{env['suite']}**: {env['description']}; frames {env['frame_size_px'][0]}×{env['frame_size_px'][1]}.",
+        "",
+        "| codec | setting | bytes/sequence | bits/pixel | PSNR RGB dB | PSNR Y dB | SSIM | MS-SSIM |"
+        + (" action acc. | attribute acc. |" if judged else ""),
+        "|---|---|---|---|---|---|---|---|" + ("---|---|" if judged else ""),
+    ]
     for p in results["points"]:
-        row = (f"| {p['codec']} | {p['setting']} | {p['file_bytes_per_sequence_mean']:.1f} | {p['bits_per_pixel_mean']:.4f} | "
-               f"{p['psnr_rgb_db_mean']:.2f} | {p['psnr_y_db_mean']:.2f} | {p['ssim_win7_mean']:.3f} | {p['ms_ssim_mean']:.3f} |")
+        row = (
+            f"| {p['codec']} | {p['setting']} | {p['file_bytes_per_sequence_mean']:.1f} | "
+            f"{p['bits_per_pixel_mean']:.4f} | {p['psnr_rgb_db_mean']:.2f} | {p['psnr_y_db_mean']:.2f} | "
+            f"{p['ssim_win7_mean']:.3f} | {p['ms_ssim_mean']:.3f} |"
+        )
         if judged:
             row += f" {p['judge_action_accuracy']:.3f} | {p['judge_attribute_accuracy']:.3f} |"
         lines.append(row)
-    lines += ["", "| against | BD-rate PSNR-RGB | cheapest bytes for ≥ our PSNR, × ours (lowest-rate bcdcodec point) |",
-              "|---|---|---|"]
+    lines += [
+        "",
+        "| against | BD-rate PSNR-RGB | cheapest bytes for ≥ our PSNR, × ours (lowest-rate bcdcodec point) |",
+        "|---|---|---|",
+    ]
     for name, comparison in results["bcdcodec_vs_classical"]["psnr_rgb_db"].items():
         first = comparison["bytes_ratio_at_equal_quality"][0] if comparison["bytes_ratio_at_equal_quality"] else None
-        ratio = "–" if not first or first["anchor_over_test"] is None else \
-            f"{first['anchor_over_test']:.1f}× ({first['anchor_rate_is']})"
+        ratio = (
+            "–"
+            if not first or first["anchor_over_test"] is None
+            else f"{first['anchor_over_test']:.1f}× ({first['anchor_rate_is']})"
+        )
         bd = comparison["bd_rate_percent_of_bcdcodec"]
         lines.append(f"| {name} | {'no overlap' if bd is None else _fmt(bd, 1) + ' %'} | {ratio} |")
     return "\n".join(lines)

@@ -11,14 +11,28 @@ from .errors import one_line_errors
 
 @click.command("bench")
 @click.argument("suite")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="folder for results.json and the rd_*.png plots")
-@click.option("--model", "model_names", multiple=True,
-              help="bcdcodec operating point: bundled model or checkpoint (repeatable; default: sprites-64)")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="folder for results.json and the rd_*.png plots",
+)
+@click.option(
+    "--model",
+    "model_names",
+    multiple=True,
+    help="bcdcodec operating point: bundled model or checkpoint (repeatable; default: sprites-64)",
+)
 @click.option("--codec", "codecs", multiple=True, help="classical codec (repeatable; default: all)")
 @click.option("--sequences", type=click.IntRange(1), help="use only the first N sequences of the suite")
-@click.option("--frames", type=click.IntRange(1, 4096), default=64, show_default=True,
-              help="frames per sequence for video-folder suites")
+@click.option(
+    "--frames",
+    type=click.IntRange(1, 4096),
+    default=64,
+    show_default=True,
+    help="frames per sequence for video-folder suites",
+)
 @click.option("--points", type=click.IntRange(1), help="keep only the N lowest-rate settings of each classical sweep")
 @click.option("--steps", type=click.IntRange(1, 64), help="bcdcodec sampling steps (default: each model's)")
 @click.option("--no-judge", is_flag=True, help="skip the Sprites judge on labelled suites")
@@ -27,7 +41,9 @@ from .errors import one_line_errors
 @click.option("--progress/--no-progress", default=None, help="progress bars (default: when stderr is a terminal)")
 @click.option("-f", "--force", is_flag=True, help="replace results already in --out")
 @one_line_errors
-def bench(suite, out_dir, model_names, codecs, sequences, frames, points, steps, no_judge, seed, threads, progress, force):
+def bench(
+    suite, out_dir, model_names, codecs, sequences, frames, points, steps, no_judge, seed, threads, progress, force
+):
     """Benchmark SUITE (sprites-test, talking-heads-dev, natural-dev, procedural, or a folder of videos)."""
     import sys
 
@@ -37,7 +53,6 @@ def bench(suite, out_dir, model_names, codecs, sequences, frames, points, steps,
     from bcdcodec.bench import classical
     from bcdcodec.bench.report import run_benchmark
     from bcdcodec.bench.suites import load_suite
-
     from bcdcodec.fileio import check_writable
 
     Path(out_dir).mkdir(parents=True, exist_ok=True)
@@ -57,6 +72,16 @@ def bench(suite, out_dir, model_names, codecs, sequences, frames, points, steps,
         from bcdcodec.evaluation.judge import load_judge
 
         judge = load_judge(registry.verified_judge_path())
-    run_benchmark(loaded, models, out_dir, codecs=list(codecs) or None, points_per_codec=points, judge=judge,
-                  steps=steps, progress=progress, log=lambda line: click.echo(line, err=True), force=force)
+    run_benchmark(
+        loaded,
+        models,
+        out_dir,
+        codecs=list(codecs) or None,
+        points_per_codec=points,
+        judge=judge,
+        steps=steps,
+        progress=progress,
+        log=lambda line: click.echo(line, err=True),
+        force=force,
+    )
     click.echo(f"wrote {out_dir}/results.json and rd_*.png")

@@ -12,9 +12,6 @@ from pathlib import Path
 
 import click
 
-from bcdcodec.settings import FIT_POLICIES as FIT_CHOICES  # plain data: costs no start-up time
-from bcdcodec.settings import SAMPLERS as SAMPLER_CHOICES
-
 from .format import human_count
 
 
@@ -63,8 +60,9 @@ def prepare_video_output(dst: str, force: bool, model_name: str | None, checkpoi
 
 
 def report_video(dst: str, video) -> None:
-    click.echo(f"{dst}: {human_count(len(video.frames), 'frame')} of {video.width}x{video.height} "
-               f"at {float(video.fps):g} fps")
+    click.echo(
+        f"{dst}: {human_count(len(video.frames), 'frame')} of {video.width}x{video.height} at {float(video.fps):g} fps"
+    )
 
 
 def stream_or_video(path: str, model, fit: str) -> bytes:

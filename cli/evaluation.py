@@ -21,16 +21,22 @@ def train_judge_command(out, epochs, seed, force):
     from bcdcodec.data.sprites import build_split
     from bcdcodec.evaluation.judge import save_judge, train_judge
     from bcdcodec.fileio import check_writable
-    from bcdcodec.train.sources import CACHE_DIR
+    from bcdcodec.paths import cache_dir
 
     check_writable(Path(out), force)
-    train, test = build_split("train", cache_dir=CACHE_DIR, progress=True), build_split("test", cache_dir=CACHE_DIR)
+    train, test = (
+        build_split("train", cache_dir=cache_dir("sprites"), progress=True),
+        build_split("test", cache_dir=cache_dir("sprites")),
+    )
     judge = train_judge(train.videos, train.attributes, train.motion, epochs=epochs, seed=seed)
     attrs, motion = judge.predict(test.videos)
-    report = {"test_action_accuracy": float((motion == test.motion).mean()),
-              "test_attribute_accuracy": float((attrs == test.attributes).mean()),
-              "test_all_attributes_accuracy": float((attrs == test.attributes).all(1).mean()),
-              "epochs": epochs, "seed": seed}
+    report = {
+        "test_action_accuracy": float((motion == test.motion).mean()),
+        "test_attribute_accuracy": float((attrs == test.attributes).mean()),
+        "test_all_attributes_accuracy": float((attrs == test.attributes).all(1).mean()),
+        "epochs": epochs,
+        "seed": seed,
+    }
     save_judge(judge, out, extra=report)
     click.echo(json.dumps(report, indent=2))
 
@@ -41,12 +47,21 @@ def eval_group():
 
 
 @eval_group.command("sprites")
-@click.option("--model", "model_name", default="sprites-64", show_default=True, help="bundled model name or checkpoint path")
+@click.option(
+    "--model", "model_name", default="sprites-64", show_default=True, help="bundled model name or checkpoint path"
+)
 @click.option("--judge", "judge_path", type=click.Path(dir_okay=False), help="judge file (default: the bundled one)")
 @click.option("--limit", type=click.IntRange(1), help="evaluate a random subset of this many sequences")
-@click.option("--split", type=click.Choice(["test", "train"]), default="test", show_default=True,
-              help="train: the training characters, to tell fitting from generalisation")
-@click.option("--transfer-pairs", type=click.IntRange(1), help="number of motion-transfer pairs (default: one per sequence)")
+@click.option(
+    "--split",
+    type=click.Choice(["test", "train"]),
+    default="test",
+    show_default=True,
+    help="train: the training characters, to tell fitting from generalisation",
+)
+@click.option(
+    "--transfer-pairs", type=click.IntRange(1), help="number of motion-transfer pairs (default: one per sequence)"
+)
 @click.option("--steps", type=click.IntRange(1, 64), help="sampling steps (default: the model's)")
 @click.option("--json-out", type=click.Path(dir_okay=False), help="also write the results here")
 @click.option("--threads", type=click.IntRange(1), help="torch CPU threads")
@@ -61,7 +76,7 @@ def eval_sprites(model_name, judge_path, limit, split, transfer_pairs, steps, js
     from bcdcodec.data.sprites import build_split
     from bcdcodec.evaluation.judge import load_judge
     from bcdcodec.evaluation.sprites_eval import evaluate_sprites
-    from bcdcodec.train.sources import CACHE_DIR
+    from bcdcodec.paths import cache_dir
 
     if threads:
         torch.set_num_threads(threads)
@@ -71,14 +86,31 @@ def eval_sprites(model_name, judge_path, limit, split, transfer_pairs, steps, js
     elif with_prior:
         model = api.with_bundled_prior(model)
     judge = load_judge(judge_path or registry.verified_judge_path())
-    results = evaluate_sprites(model, judge, build_split(split, cache_dir=CACHE_DIR, progress=True), limit=limit,
-                               transfer_pairs=transfer_pairs, steps=steps)
+    results = evaluate_sprites(
+        model,
+        judge,
+        build_split(split, cache_dir=cache_dir("sprites"), progress=True),
+        limit=limit,
+        transfer_pairs=transfer_pairs,
+        steps=steps,
+    )
     results["split"] = split
-    results["command"] = "bcdcodec eval sprites " + " ".join(
-        f"--{k.replace('_', '-')} {v}" for k, v in
-        {"model": model_name, "split": split, "limit": limit,
-         "transfer_pairs": transfer_pairs, "steps": steps, "prior": prior}.items()
-        if v is not None) + (" --with-prior" if with_prior else "")
+    results["command"] = (
+        "bcdcodec eval sprites "
+        + " ".join(
+            f"--{k.replace('_', '-')} {v}"
+            for k, v in {
+                "model": model_name,
+                "split": split,
+                "limit": limit,
+                "transfer_pairs": transfer_pairs,
+                "steps": steps,
+                "prior": prior,
+            }.items()
+            if v is not None
+        )
+        + (" --with-prior" if with_prior else "")
+    )
     text = json.dumps(results, indent=2)
     if json_out:
         from bcdcodec.fileio import write_bytes_atomic
@@ -88,7 +120,9 @@ def eval_sprites(model_name, judge_path, limit, split, transfer_pairs, steps, js
 
 
 @eval_group.command("generate")
-@click.option("--model", "model_name", default="sprites-64", show_default=True, help="bundled model name or checkpoint path")
+@click.option(
+    "--model", "model_name", default="sprites-64", show_default=True, help="bundled model name or checkpoint path"
+)
 @click.option("--prior", type=click.Path(dir_okay=False), help="motion prior file (default: the model's bundled one)")
 @click.option("--judge", "judge_path", type=click.Path(dir_okay=False), help="judge file (default: the bundled one)")
 @click.option("--limit", type=click.IntRange(1), help="evaluate a random subset of this many test sequences")
@@ -103,13 +137,20 @@ def eval_generate(model_name, prior, judge_path, limit, temperature, top_k, seed
     from bcdcodec.data.sprites import build_split
     from bcdcodec.evaluation.generation_eval import evaluate_generation
     from bcdcodec.evaluation.judge import load_judge
-    from bcdcodec.train.sources import CACHE_DIR
+    from bcdcodec.paths import cache_dir
 
     model = api.load_model(model_name)
     model = api.attach_prior(model, prior) if prior else api.with_bundled_prior(model)
     judge = load_judge(judge_path or registry.verified_judge_path())
-    results = evaluate_generation(model, judge, build_split("test", cache_dir=CACHE_DIR, progress=True), limit=limit,
-                                  temperature=temperature, top_k=top_k, seed=seed)
+    results = evaluate_generation(
+        model,
+        judge,
+        build_split("test", cache_dir=cache_dir("sprites"), progress=True),
+        limit=limit,
+        temperature=temperature,
+        top_k=top_k,
+        seed=seed,
+    )
     text = json.dumps(results, indent=2)
     if json_out:
         from bcdcodec.fileio import write_bytes_atomic

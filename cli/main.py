@@ -9,9 +9,15 @@ from pathlib import Path
 
 import click
 
+from bcdcodec.settings import FIT_POLICIES, SAMPLERS
+
 from .bench import bench
 from .common import (
-    FIT_CHOICES, SAMPLER_CHOICES, load, load_with_bundled_prior, parse_size, prepare_video_output, progress_default,
+    load,
+    load_with_bundled_prior,
+    parse_size,
+    prepare_video_output,
+    progress_default,
     report_video,
 )
 from .demo import demo
@@ -34,7 +40,6 @@ def _parse_rate(value: str | None) -> float | None:
     return number * 1000 / 25 if match.group(2) else number
 
 
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="bcdcodec")
 def main() -> None:
@@ -47,9 +52,14 @@ def main() -> None:
 @click.option("--model", "model_name", help="bundled model name (default: sprites-64)")
 @click.option("--checkpoint", type=click.Path(dir_okay=False), help="a checkpoint file instead of a bundled model")
 @click.option("--rate", help="operating point: motion bits per frame (160) or kbps at 25 fps (4kbps)")
-@click.option("--fit", type=click.Choice(FIT_CHOICES), default="stretch", show_default=True,
-              help="how frames are fitted to the model's square resolution")
-@click.option("--sampler", type=click.Choice(SAMPLER_CHOICES), default="euler", show_default=True)
+@click.option(
+    "--fit",
+    type=click.Choice(FIT_POLICIES),
+    default="stretch",
+    show_default=True,
+    help="how frames are fitted to the model's square resolution",
+)
+@click.option("--sampler", type=click.Choice(SAMPLERS), default="euler", show_default=True)
 @click.option("--steps", type=click.IntRange(1, 64), help="decoder sampling steps recorded in the stream")
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True, help="decoder noise seed")
 @click.option("--size", help="frame size WxH of a raw .yuv input")
@@ -60,8 +70,24 @@ def main() -> None:
 @click.option("-f", "--force", is_flag=True, help="overwrite DST if it exists")
 @click.option("--progress/--no-progress", default=None, help="progress bar (default: when stderr is a terminal)")
 @one_line_errors
-def encode(src, dst, model_name, checkpoint, rate, fit, sampler, steps, seed, size, fps, max_frames, motion_prior,
-           prior, force, progress):
+def encode(
+    src,
+    dst,
+    model_name,
+    checkpoint,
+    rate,
+    fit,
+    sampler,
+    steps,
+    seed,
+    size,
+    fps,
+    max_frames,
+    motion_prior,
+    prior,
+    force,
+    progress,
+):
     """Encode a video file (anything FFmpeg reads, or raw I420 .yuv) into a .bcd stream."""
     from bcdcodec.api import compress_file, stream_info
     from bcdcodec.errors import InvalidArgumentError
@@ -78,14 +104,26 @@ def encode(src, dst, model_name, checkpoint, rate, fit, sampler, steps, seed, si
             f"{model.name} is trained for {model.cfg.motion_bits_target:g} motion bits per frame, not {target:g}"
         )
     settings = SamplerSettings(sampler, steps or model.cfg.default_steps, seed)
-    data = compress_file(src, dst, model, force=force, fit=fit, sampler=settings, size=size_wh,
-                         fps=Fraction(fps).limit_denominator(1001) if fps else None, max_frames=max_frames,
-                         progress=progress_default(progress), motion_prior=motion_prior)
+    data = compress_file(
+        src,
+        dst,
+        model,
+        force=force,
+        fit=fit,
+        sampler=settings,
+        size=size_wh,
+        fps=Fraction(fps).limit_denominator(1001) if fps else None,
+        max_frames=max_frames,
+        progress=progress_default(progress),
+        motion_prior=motion_prior,
+    )
     info = stream_info(data)
     seconds = info["frame_count"] / float(Fraction(info["fps"]))
-    click.echo(f"{dst}: {human_bytes(len(data))} for {human_count(info['frame_count'], 'frame')} "
-               f"in {human_count(info['clip_count'], 'clip')}, "
-               f"{human_rate(len(data) * 8, seconds)}, {info['bits_per_pixel']:.4f} bits/pixel")
+    click.echo(
+        f"{dst}: {human_bytes(len(data))} for {human_count(info['frame_count'], 'frame')} "
+        f"in {human_count(info['clip_count'], 'clip')}, "
+        f"{human_rate(len(data) * 8, seconds)}, {info['bits_per_pixel']:.4f} bits/pixel"
+    )
 
 
 @main.command()
@@ -94,7 +132,9 @@ def encode(src, dst, model_name, checkpoint, rate, fit, sampler, steps, seed, si
 @click.option("--model", "model_name", help="bundled model (default: the one the stream names)")
 @click.option("--checkpoint", type=click.Path(dir_okay=False), help="checkpoint the stream was made with")
 @click.option("--steps", type=click.IntRange(1, 64), help="override the sampling steps in the stream")
-@click.option("--prior", type=click.Path(dir_okay=False), help="motion prior of a prior-coded stream (default: bundled)")
+@click.option(
+    "--prior", type=click.Path(dir_okay=False), help="motion prior of a prior-coded stream (default: bundled)"
+)
 @click.option("-f", "--force", is_flag=True, help="overwrite DST if it exists")
 @click.option("--progress/--no-progress", default=None, help="progress bar (default: when stderr is a terminal)")
 @one_line_errors
@@ -135,8 +175,17 @@ def models():
         click.echo(f"{entry.name}\tid {entry.model_id}\t{size}\t{entry.description}")
 
 
-for _command in (bench, demo, transfer, train, export, train_judge_command, eval_group, train_prior_command,
-                 generate_command):
+for _command in (
+    bench,
+    demo,
+    transfer,
+    train,
+    export,
+    train_judge_command,
+    eval_group,
+    train_prior_command,
+    generate_command,
+):
     main.add_command(_command)
 
 

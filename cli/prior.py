@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .common import load, load_with_bundled_prior, prepare_video_output, report_video, stream_or_video
+from .common import load_with_bundled_prior, prepare_video_output, report_video, stream_or_video
 from .errors import one_line_errors
 
 
@@ -31,10 +31,10 @@ def train_prior_command(out, model_name, checkpoint, data, steps, batch, lr, dim
 
     from bcdcodec import registry
     from bcdcodec.api import load_model
+    from bcdcodec.coding.integer_prior import exp_lut
     from bcdcodec.errors import InvalidArgumentError
     from bcdcodec.fileio import check_writable
     from bcdcodec.models.motion_prior import MotionPriorConfig
-    from bcdcodec.coding.integer_prior import exp_lut
     from bcdcodec.prior_file import save_prior
     from bcdcodec.train.prior_train import collect_codes, integer_bits, train_prior
 
@@ -44,9 +44,12 @@ def train_prior_command(out, model_name, checkpoint, data, steps, batch, lr, dim
     model = load_model(Path(checkpoint)) if checkpoint else load_model(model_name or registry.DEFAULT_MODEL)
     if data == "sprites":
         from bcdcodec.data.sprites import build_split
-        from bcdcodec.train.sources import CACHE_DIR
+        from bcdcodec.paths import cache_dir
 
-        train, test = build_split("train", cache_dir=CACHE_DIR, progress=True), build_split("test", cache_dir=CACHE_DIR)
+        train, test = (
+            build_split("train", cache_dir=cache_dir("sprites"), progress=True),
+            build_split("test", cache_dir=cache_dir("sprites")),
+        )
     elif data == "procedural":
         from bcdcodec.data.procedural import procedural_split
 
@@ -58,14 +61,26 @@ def train_prior_command(out, model_name, checkpoint, data, steps, batch, lr, dim
     cfg = MotionPriorConfig.for_codec(model.cfg, dim=dim, layers=layers)
     prior = train_prior(cfg, *train_codes, steps=steps, batch=batch, lr=lr, seed=seed)
     tables = model.tables
-    static = float(-torch.log2(torch.from_numpy(tables.motion).double() / (1 << model.cfg.table_precision))
-                   .gather(1, torch.from_numpy(test_codes[1]).long().flatten(0, 1).T).sum() / len(test_codes[1]))
+    static = float(
+        -torch.log2(torch.from_numpy(tables.motion).double() / (1 << model.cfg.table_precision))
+        .gather(1, torch.from_numpy(test_codes[1]).long().flatten(0, 1).T)
+        .sum()
+        / len(test_codes[1])
+    )
     with torch.no_grad():
         float_bits = float(prior.loss_bits(torch.from_numpy(test_codes[0]), torch.from_numpy(test_codes[1])))
-    report = {"codec": model.name, "codec_sha256": model.digest.hex(), "data": data, "steps": steps, "batch": batch,
-              "lr": lr, "seed": seed, "test_clips": int(len(test_codes[1])),
-              "test_motion_bits_per_clip_static_tables": round(static, 2),
-              "test_motion_bits_per_clip_prior_float": round(float_bits * test_codes[1].shape[1], 2)}
+    report = {
+        "codec": model.name,
+        "codec_sha256": model.digest.hex(),
+        "data": data,
+        "steps": steps,
+        "batch": batch,
+        "lr": lr,
+        "seed": seed,
+        "test_clips": len(test_codes[1]),
+        "test_motion_bits_per_clip_static_tables": round(static, 2),
+        "test_motion_bits_per_clip_prior_float": round(float_bits * test_codes[1].shape[1], 2),
+    }
     twin = prior.integer_twin(exp_lut())
     report["test_motion_bits_per_clip_prior_integer"] = round(integer_bits(twin, *test_codes), 2)
     save_prior(prior, out, model.net, extra=report)
@@ -87,8 +102,21 @@ def train_prior_command(out, model_name, checkpoint, data, steps, batch, lr, dim
 @click.option("--steps", type=click.IntRange(1, 64), help="sampling steps (default: the content stream's)")
 @click.option("-f", "--force", is_flag=True, help="overwrite DST if it exists")
 @one_line_errors
-def generate_command(content_path, frames, dst, continue_motion, temperature, top_k, seed, model_name, checkpoint,
-                     prior, fps, steps, force):
+def generate_command(
+    content_path,
+    frames,
+    dst,
+    continue_motion,
+    temperature,
+    top_k,
+    seed,
+    model_name,
+    checkpoint,
+    prior,
+    fps,
+    steps,
+    force,
+):
     """Invent (or --continue) motion for a content with the autoregressive prior and render it."""
     from fractions import Fraction
 
@@ -97,8 +125,16 @@ def generate_command(content_path, frames, dst, continue_motion, temperature, to
 
     prepare_video_output(dst, force, model_name, checkpoint)
     model = load_with_bundled_prior(model_name, checkpoint, prior)
-    video = generate(stream_or_video(content_path, model, "stretch"), model, frames, continue_motion=continue_motion,
-                     temperature=temperature, top_k=top_k, seed=seed, steps=steps)
+    video = generate(
+        stream_or_video(content_path, model, "stretch"),
+        model,
+        frames,
+        continue_motion=continue_motion,
+        temperature=temperature,
+        top_k=top_k,
+        seed=seed,
+        steps=steps,
+    )
     if fps:
         video = Video(video.frames, Fraction(fps).limit_denominator(1001))
     write_video(video, dst, force)

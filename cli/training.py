@@ -12,9 +12,15 @@ from .errors import one_line_errors
 
 
 @click.command()
-@click.option("--preset", default="sprites-64", show_default=True, help="named setup (sprites-64, procedural-64, smoke)")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True),
-              help="a JSON training config (as written to OUT/train_config.json); overrides --preset")
+@click.option(
+    "--preset", default="sprites-64", show_default=True, help="named setup (sprites-64, procedural-64, smoke)"
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, exists=True),
+    help="a JSON training config (as written to OUT/train_config.json); overrides --preset",
+)
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="run folder (checkpoints, log)")
 @click.option("--steps", type=click.IntRange(1), help="override the number of steps")
 @click.option("--batch", type=click.IntRange(1), help="override clips per step")
@@ -22,20 +28,27 @@ from .errors import one_line_errors
 @click.option("--seed", type=int, help="override the seed")
 @click.option("--threads", type=click.IntRange(1), help="torch CPU threads")
 @click.option("--resume/--no-resume", default=True, show_default=True, help="continue from OUT/last.pt if present")
-@click.option("--init", "init_from", type=click.Path(dir_okay=False, exists=True),
-              help="start from these weights (same architecture), e.g. to fine-tune to another rate")
+@click.option(
+    "--init",
+    "init_from",
+    type=click.Path(dir_okay=False, exists=True),
+    help="start from these weights (same architecture), e.g. to fine-tune to another rate",
+)
 @one_line_errors
 def train(preset, config_path, out_dir, steps, batch, data, seed, threads, resume, init_from):
     """Train a model; writes OUT/last.pt (resumable) and OUT/final.pt (EMA weights, tables exported)."""
     import torch
 
     from bcdcodec.train.loop import train as run_training
-    from bcdcodec.train.presets import TrainConfig, preset as named_preset
+    from bcdcodec.train.presets import TrainConfig
+    from bcdcodec.train.presets import preset as named_preset
 
     if threads:
         torch.set_num_threads(threads)
     cfg = TrainConfig.from_dict(json.loads(Path(config_path).read_text())) if config_path else named_preset(preset)
-    overrides = {k: v for k, v in {"steps": steps, "batch_clips": batch, "data": data, "seed": seed}.items() if v is not None}
+    overrides = {
+        k: v for k, v in {"steps": steps, "batch_clips": batch, "data": data, "seed": seed}.items() if v is not None
+    }
     cfg = dataclasses.replace(cfg, **overrides)
     final = run_training(cfg, out_dir, resume=resume, init_from=init_from, log=lambda line: click.echo(line, err=True))
     click.echo(f"final checkpoint: {final}")
@@ -46,8 +59,11 @@ def train(preset, config_path, out_dir, steps, batch, data, seed, threads, resum
 @click.argument("dst", type=click.Path(dir_okay=False))
 @click.option("--half/--full", default=True, show_default=True, help="store weights as float16 (halves the file)")
 @click.option("--default-steps", type=click.IntRange(1, 64), help="set the sampling steps encoders record by default")
-@click.option("--model-id", type=click.IntRange(1, 2**16 - 1),
-              help="stream id for a model to be registered (never reuse one); default: 0, a private checkpoint")
+@click.option(
+    "--model-id",
+    type=click.IntRange(1, 2**16 - 1),
+    help="stream id for a model to be registered (never reuse one); default: 0, a private checkpoint",
+)
 @click.option("--name", help="model name recorded in the file (default: the training name)")
 @click.option("-f", "--force", is_flag=True, help="overwrite DST if it exists")
 @one_line_errors
@@ -63,6 +79,8 @@ def export(src, dst, half, default_steps, model_id, name, force):
     changes = {"default_steps": default_steps, "model_id": model_id, "name": name}
     net.cfg = dataclasses.replace(net.cfg, **{k: v for k, v in changes.items() if v is not None})
     net.export_tables()
-    save_checkpoint(net, dst, extra={"step": extra.get("step"), "train_config": extra.get("train_config", {})}, half=half)
+    save_checkpoint(
+        net, dst, extra={"step": extra.get("step"), "train_config": extra.get("train_config", {})}, half=half
+    )
     digest = hashlib.sha256(Path(dst).read_bytes()).hexdigest()
     click.echo(f"{dst}: model id {net.cfg.model_id}, sha256 {digest}")

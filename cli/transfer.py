@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from .common import FIT_CHOICES, load, prepare_video_output, report_video, stream_or_video
+from bcdcodec.settings import FIT_POLICIES
+
+from .common import load, prepare_video_output, report_video, stream_or_video
 from .errors import one_line_errors
 
 
@@ -16,8 +16,13 @@ from .errors import one_line_errors
 @click.argument("dst", type=click.Path())
 @click.option("--model", "model_name", help="bundled model (default: sprites-64)")
 @click.option("--checkpoint", type=click.Path(dir_okay=False), help="a checkpoint instead of a bundled model")
-@click.option("--fit", type=click.Choice(FIT_CHOICES), default="stretch", show_default=True,
-              help="fit policy when a video (not a .bcd) is given")
+@click.option(
+    "--fit",
+    type=click.Choice(FIT_POLICIES),
+    default="stretch",
+    show_default=True,
+    help="fit policy when a video (not a .bcd) is given",
+)
 @click.option("--steps", type=click.IntRange(1, 64), help="sampling steps (default: the content stream's)")
 @click.option("-f", "--force", is_flag=True, help="overwrite DST if it exists")
 @one_line_errors
@@ -28,7 +33,8 @@ def transfer(content_path, motion_path, dst, model_name, checkpoint, fit, steps,
 
     prepare_video_output(dst, force, model_name, checkpoint)
     model = load(model_name, checkpoint)
-    video = run_transfer(stream_or_video(content_path, model, fit), stream_or_video(motion_path, model, fit), model,
-                         steps=steps)
+    video = run_transfer(
+        stream_or_video(content_path, model, fit), stream_or_video(motion_path, model, fit), model, steps=steps
+    )
     write_video(video, dst, force)
     report_video(dst, video)

@@ -62,6 +62,9 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run the installed console entry point in a fresh process."""
     return subprocess.run(
         [sys.executable, "-m", "bcdcodec.cli.main", *map(str, args)],
-        capture_output=True, text=True, cwd=cwd, timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
         env={**os.environ, "OMP_NUM_THREADS": "1"},
     )

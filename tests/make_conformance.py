@@ -13,12 +13,12 @@ import sys
 from fractions import Fraction
 from pathlib import Path
 
+import torch
+
 from bcdcodec import api
 from bcdcodec.checkpoint import save_checkpoint
 from bcdcodec.config import tiny_config
 from bcdcodec.diffusion import SamplerSettings
-import torch
-
 from bcdcodec.models.factory import moving_square_video, seeded_model
 from bcdcodec.models.motion_prior import MotionPrior, MotionPriorConfig
 from bcdcodec.prior_file import save_prior

@@ -51,10 +51,17 @@ WORKER = textwrap.dedent("""
 
 
 def _worker(checkpoint, mode, threads, stdin=None):
-    return subprocess.run([sys.executable, "-c", WORKER, str(checkpoint), mode, str(threads)], input=stdin,
-                          capture_output=True, text=True, check=True, timeout=300).stdout
+    return subprocess.run(
+        [sys.executable, "-c", WORKER, str(checkpoint), mode, str(threads)],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout
 
 
+@pytest.mark.slow
 def test_identical_bytes_and_symbols_across_processes(tiny_checkpoint, tiny_model):
     first, second = _worker(tiny_checkpoint, "encode", 1), _worker(tiny_checkpoint, "encode", 1)
     assert first == second

@@ -26,7 +26,7 @@ def model64():
 
 
 def _nal_types(annexb: bytes) -> set[int]:
-    starts = [i + 3 for i in range(len(annexb) - 3) if annexb[i:i + 3] == b"\x00\x00\x01"]
+    starts = [i + 3 for i in range(len(annexb) - 3) if annexb[i : i + 3] == b"\x00\x00\x01"]
     return {annexb[s] & 0x1F for s in starts if s < len(annexb)}
 
 
@@ -73,13 +73,16 @@ def test_metrics_at_64px():
     frames = moving_square_video(4, 64, 64, seed=4)
     assert ms_ssim_window(64, 64) == 3 and ms_ssim_window(480, 640) == 11
     assert ms_ssim(frames, frames) == pytest.approx(1.0)
-    noisy = np.clip(frames.astype(int) + np.random.default_rng(0).integers(-20, 21, frames.shape), 0, 255).astype(np.uint8)
+    noisy = np.clip(frames.astype(int) + np.random.default_rng(0).integers(-20, 21, frames.shape), 0, 255).astype(
+        np.uint8
+    )
     assert 0 < ms_ssim(frames, noisy) < 1
     assert 10 < psnr_y_db(frames, noisy) < 40
     with pytest.raises(ValueError):
         ms_ssim_window(32, 32)
 
 
+@pytest.mark.slow
 def test_smoke_benchmark_counts_every_byte(tmp_path, model64):
     suite = load_suite("procedural", count=2)
     results = run_benchmark(suite, [model64], tmp_path, points_per_codec=2, progress=False, log=lambda _: None)
@@ -106,12 +109,27 @@ def test_smoke_benchmark_counts_every_byte(tmp_path, model64):
     assert results["environment"]["ffmpeg_via_pyav"]["libavcodec"]
 
 
+@pytest.mark.slow
 def test_bench_cli(tmp_path, model64):
     checkpoint = tmp_path / "m.pt"
     save_checkpoint(model64.net, checkpoint)
     out = tmp_path / "rd"
-    result = run_cli("bench", "procedural", "--out", out, "--model", checkpoint, "--sequences", "1",
-                     "--points", "1", "--codec", "x264-420", "--codec", "svtav1-420")
+    result = run_cli(
+        "bench",
+        "procedural",
+        "--out",
+        out,
+        "--model",
+        checkpoint,
+        "--sequences",
+        "1",
+        "--points",
+        "1",
+        "--codec",
+        "x264-420",
+        "--codec",
+        "svtav1-420",
+    )
     assert result.returncode == 0, result.stderr
     points = json.loads((out / "results.json").read_text())["points"]
     assert [p["codec"] for p in points] == ["bcdcodec", "x264-420", "svtav1-420"]
@@ -119,9 +137,34 @@ def test_bench_cli(tmp_path, model64):
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "mpeg1" in bad.stderr
     missing = run_cli("bench", tmp_path / "nowhere", "--out", tmp_path / "other", "--model", checkpoint)
     assert missing.returncode == 2 and "unknown suite" in missing.stderr
-    again = run_cli("bench", "procedural", "--out", out, "--model", checkpoint, "--sequences", "1", "--points", "1",
-                    "--codec", "x264-420")
+    again = run_cli(
+        "bench",
+        "procedural",
+        "--out",
+        out,
+        "--model",
+        checkpoint,
+        "--sequences",
+        "1",
+        "--points",
+        "1",
+        "--codec",
+        "x264-420",
+    )
     assert again.returncode == 2 and "-f" in again.stderr  # results already there
-    forced = run_cli("bench", "procedural", "--out", out, "--model", checkpoint, "--sequences", "1", "--points", "1",
-                     "--codec", "x264-420", "-f")
+    forced = run_cli(
+        "bench",
+        "procedural",
+        "--out",
+        out,
+        "--model",
+        checkpoint,
+        "--sequences",
+        "1",
+        "--points",
+        "1",
+        "--codec",
+        "x264-420",
+        "-f",
+    )
     assert forced.returncode == 0, forced.stderr

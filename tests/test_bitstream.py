@@ -18,16 +18,32 @@ from bcdcodec.errors import (
 
 
 def _header(**kw):
-    base = dict(model_id=3, weights_hash=b"\xab\xcd", source_width=64, source_height=64, fps=Fraction(25),
-                frame_count=8, clip_len=8, model_size=64, operating_point=160,
-                sampler=SamplerSettings("euler", 8, 0), fit="stretch")
+    base = dict(
+        model_id=3,
+        weights_hash=b"\xab\xcd",
+        source_width=64,
+        source_height=64,
+        fps=Fraction(25),
+        frame_count=8,
+        clip_len=8,
+        model_size=64,
+        operating_point=160,
+        sampler=SamplerSettings("euler", 8, 0),
+        fit="stretch",
+    )
     base.update(kw)
     return SequenceHeader(**base)
 
 
 def test_header_and_packets_round_trip():
-    header = _header(source_width=1280, source_height=720, fps=Fraction(30000, 1001), frame_count=20,
-                     sampler=SamplerSettings("heun", 64, 2**32 - 1), fit="pad")
+    header = _header(
+        source_width=1280,
+        source_height=720,
+        fps=Fraction(30000, 1001),
+        frame_count=20,
+        sampler=SamplerSettings("heun", 64, 2**32 - 1),
+        fit="pad",
+    )
     packets = [b"\x01" * 5, b"\x02" * 300, b"\x03"]
     parsed = read_stream(write_stream(header, packets))
     assert parsed.header == header and parsed.packets == packets
@@ -91,7 +107,7 @@ def test_hostile_lengths_are_refused_before_allocation():
 
 def test_symbols_and_model_checks(tiny_model, sample_frames, other_checkpoint):
     data = api.compress(sample_frames, tiny_model, fps=25)
-    header, symbols = api.decode_symbols(data, tiny_model)
+    _, symbols = api.decode_symbols(data, tiny_model)
     assert [s.motion.shape[0] for s in symbols] == [4, 4, 2]
     assert all(s.content.shape == (2, 4) for s in symbols)
     with pytest.raises(ModelMismatchError):
@@ -120,4 +136,4 @@ def test_motion_prior_flag_and_hash():
     with pytest.raises(InvalidHeaderError):  # the prior flag in a 1.0 stream
         read_stream(flagged[:3] + b"\x10" + flagged[4:])
     with pytest.raises(InvalidHeaderError):  # reserved flag bit 3
-        read_stream(plain[:flags_at] + bytes([plain[flags_at] | 0b1000]) + plain[flags_at + 1:])
+        read_stream(plain[:flags_at] + bytes([plain[flags_at] | 0b1000]) + plain[flags_at + 1 :])

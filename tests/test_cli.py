@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from .conftest import run_cli
 
@@ -16,6 +17,7 @@ def _assert_one_line_error(result, code=None):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_round_trip_and_info(tmp_path, sample_mp4, tiny_checkpoint):
     bcd, out = tmp_path / "a.bcd", tmp_path / "a.mp4"
     enc = run_cli("encode", sample_mp4, bcd, "--checkpoint", tiny_checkpoint, "--steps", "3", "--seed", "9")
@@ -31,6 +33,7 @@ def test_round_trip_and_info(tmp_path, sample_mp4, tiny_checkpoint):
     assert png.returncode == 0 and len(list((tmp_path / "frames").glob("*.png"))) == 10
 
 
+@pytest.mark.slow
 def test_no_overwrite_without_force(tmp_path, sample_mp4, tiny_checkpoint):
     bcd = tmp_path / "a.bcd"
     bcd.write_bytes(b"keep me")
@@ -41,6 +44,7 @@ def test_no_overwrite_without_force(tmp_path, sample_mp4, tiny_checkpoint):
     assert bcd.read_bytes()[:3] == b"BCD"
 
 
+@pytest.mark.slow
 def test_bad_inputs_get_one_line_errors_and_leave_nothing(tmp_path, sample_mp4, tiny_checkpoint, other_checkpoint):
     good = tmp_path / "good.bcd"
     assert run_cli("encode", sample_mp4, good, "--checkpoint", tiny_checkpoint).returncode == 0
@@ -77,17 +81,24 @@ def test_models_and_help():
     assert result.returncode == 0 and "encode" in result.stdout
 
 
+@pytest.mark.slow
 def test_transfer_from_streams_and_videos(tmp_path, sample_mp4, tiny_checkpoint):
     a, b = tmp_path / "a.bcd", tmp_path / "b.bcd"
     assert run_cli("encode", sample_mp4, a, "--checkpoint", tiny_checkpoint).returncode == 0
-    assert run_cli("encode", sample_mp4, b, "--checkpoint", tiny_checkpoint, "--max-frames", "6", "--fps", "10").returncode == 0
+    assert (
+        run_cli("encode", sample_mp4, b, "--checkpoint", tiny_checkpoint, "--max-frames", "6", "--fps", "10").returncode
+        == 0
+    )
     result = run_cli("transfer", "--content", a, "--motion", b, tmp_path / "t.y4m", "--checkpoint", tiny_checkpoint)
     assert result.returncode == 0, result.stderr
     assert "6 frames of 32x24 at 10 fps" in result.stdout
-    mixed = run_cli("transfer", "--content", sample_mp4, "--motion", b, tmp_path / "m.mp4", "--checkpoint", tiny_checkpoint)
+    mixed = run_cli(
+        "transfer", "--content", sample_mp4, "--motion", b, tmp_path / "m.mp4", "--checkpoint", tiny_checkpoint
+    )
     assert mixed.returncode == 0, mixed.stderr
 
 
+@pytest.mark.slow
 def test_demo_runs_the_whole_codec(tmp_path, tiny_checkpoint):
     result = run_cli("demo", "--model", tiny_checkpoint, "--source", "procedural", "--out", tmp_path / "d")
     assert result.returncode == 0, result.stderr

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from bcdcodec.symbols import ClipSymbols
 from bcdcodec.coding.ans import decode_clip, encode_clip
 from bcdcodec.coding.tables import CodingTables, quantize_pmf_rows
 from bcdcodec.errors import CorruptPacketError
+from bcdcodec.symbols import ClipSymbols
 
 
 def _tables(rng, groups=64, size=32, channels=8, symbols=64):

@@ -19,9 +19,19 @@ REFERENCE = REPO / "tests" / "data" / "sprites64_reference"
 
 
 def test_retired_options_migrate_or_are_refused():
-    old = {**tiny_config().to_dict(), "vq_gumbel": True, "moving_pixel_weight": 3.0, "adaln_gate_init": 0.0,
-           "grid_positions": False, "codebook_init_std": 1.0, "vq_confidence_weight": 0.0, "sigma_data": 0.5,
-           "sigma_min": 0.002, "content_norm": False, "direct_conditioning": True}
+    old = {
+        **tiny_config().to_dict(),
+        "vq_gumbel": True,
+        "moving_pixel_weight": 3.0,
+        "adaln_gate_init": 0.0,
+        "grid_positions": False,
+        "codebook_init_std": 1.0,
+        "vq_confidence_weight": 0.0,
+        "sigma_data": 0.5,
+        "sigma_min": 0.002,
+        "content_norm": False,
+        "direct_conditioning": True,
+    }
     values, legacy = migrate(old)
     assert ModelConfig(**values) == tiny_config()
     assert legacy.identity_content_norm and not legacy.zero_direct_conditioning

@@ -7,8 +7,8 @@ import pytest
 
 from bcdcodec import api
 from bcdcodec.bitstream import read_stream, write_stream
-from bcdcodec.symbols import ClipSymbols
 from bcdcodec.coding.ans import encode_clip, encode_clip_with_prior
+from bcdcodec.symbols import ClipSymbols
 
 from .conftest import CONFORMANCE
 

@@ -4,6 +4,7 @@ import pytest
 from bcdcodec.data import sprites
 from bcdcodec.data.folder import VideoFolderClips
 from bcdcodec.data.procedural import procedural_split, sequence
+from bcdcodec.paths import sprites_sheets
 from bcdcodec.video import Video, write_video
 
 
@@ -16,7 +17,7 @@ def test_split_follows_the_protocol():
     assert [sprites.motion_class(a, d) for a in sprites.ACTIONS for d in sprites.DIRECTIONS] == list(range(9))
 
 
-@pytest.mark.skipif(not (sprites.DEFAULT_SHEETS / "body" / "0.png").is_file(), reason="LPC sheets not present")
+@pytest.mark.skipif(not (sprites_sheets() / "body" / "0.png").is_file(), reason="LPC sheets not present")
 def test_character_sequences_from_sheets():
     seqs = sprites.SheetLibrary().sequences(17)
     assert seqs.shape == (9, 8, 64, 64, 3) and seqs.dtype == np.uint8

@@ -38,8 +38,13 @@ def test_sprites_evaluation_reports_every_figure(small_judge):
     results = evaluate_sprites(model, small_judge, procedural_split(6, seed=2), transfer_pairs=3, progress=False)
     assert results["sequences"] == 6 and results["transfer_pairs"] == 3
     assert results["file_bytes_per_clip_mean"] > 20
-    for key in ("psnr_rgb_db", "ssim_win7", "transfer_attribute_accuracy_vs_content_source",
-                "transfer_action_accuracy_vs_motion_source", "decode_seconds_per_clip_mean"):
+    for key in (
+        "psnr_rgb_db",
+        "ssim_win7",
+        "transfer_attribute_accuracy_vs_content_source",
+        "transfer_action_accuracy_vs_motion_source",
+        "decode_seconds_per_clip_mean",
+    ):
         assert np.isfinite(results[key])
     assert 0 <= results["judge_on_decoded"]["action_accuracy"] <= 1
     confusion = np.array(results["judge_on_decoded"]["action_confusion"])

@@ -44,8 +44,17 @@ def prior_model(tiny_model, prior_path):
 
 
 def test_integer_twin_matches_float_and_is_causal():
-    cfg = MotionPriorConfig(motion_groups=4, codebook_size=8, content_queries=2, content_channels=4,
-                            content_symbol_range=32, max_frames=6, dim=32, heads=4, mlp_dim=64)
+    cfg = MotionPriorConfig(
+        motion_groups=4,
+        codebook_size=8,
+        content_queries=2,
+        content_channels=4,
+        content_symbol_range=32,
+        max_frames=6,
+        dim=32,
+        heads=4,
+        mlp_dim=64,
+    )
     torch.manual_seed(1)
     prior = MotionPrior(cfg).eval()
     with torch.no_grad():
@@ -112,10 +121,17 @@ PRIOR_WORKER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_prior_coded_files_decode_identically_across_processes_and_threads(tiny_checkpoint, prior_path, tiny_model):
     def worker(threads, mode, stdin=None):
-        return subprocess.run([sys.executable, "-c", PRIOR_WORKER, str(tiny_checkpoint), str(prior_path), str(threads),
-                               mode], input=stdin, capture_output=True, text=True, check=True, timeout=300).stdout
+        return subprocess.run(
+            [sys.executable, "-c", PRIOR_WORKER, str(tiny_checkpoint), str(prior_path), str(threads), mode],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=300,
+        ).stdout
 
     first, second = worker(1, "encode"), worker(2, "encode")
     assert first == second
@@ -150,6 +166,7 @@ def test_sample_motion_is_seeded_and_respects_top_k(prior_model):
         sample_motion(prior_model, content, 0)
 
 
+@pytest.mark.slow
 def test_cli_prior_commands(tmp_path, sample_mp4, tiny_checkpoint, prior_path):
     bcd = tmp_path / "p.bcd"
     enc = run_cli("encode", sample_mp4, bcd, "--checkpoint", tiny_checkpoint, "--motion-prior", "--prior", prior_path)
@@ -159,15 +176,55 @@ def test_cli_prior_commands(tmp_path, sample_mp4, tiny_checkpoint, prior_path):
     assert missing.returncode != 0 and "prior" in missing.stderr and not (tmp_path / "x.mp4").exists()
     dec = run_cli("decode", bcd, tmp_path / "p.mp4", "--checkpoint", tiny_checkpoint, "--prior", prior_path)
     assert dec.returncode == 0, dec.stderr
-    gen = run_cli("generate", "--content", bcd, "--frames", "11", tmp_path / "g.y4m", "--checkpoint", tiny_checkpoint,
-                  "--prior", prior_path, "--fps", "12", "--seed", "4")
+    gen = run_cli(
+        "generate",
+        "--content",
+        bcd,
+        "--frames",
+        "11",
+        tmp_path / "g.y4m",
+        "--checkpoint",
+        tiny_checkpoint,
+        "--prior",
+        prior_path,
+        "--fps",
+        "12",
+        "--seed",
+        "4",
+    )
     assert gen.returncode == 0, gen.stderr
     assert "11 frames of 32x24 at 12 fps" in gen.stdout
-    cont = run_cli("generate", "--content", bcd, "--frames", "3", tmp_path / "c.y4m", "--checkpoint", tiny_checkpoint,
-                   "--prior", prior_path, "--continue")
+    cont = run_cli(
+        "generate",
+        "--content",
+        bcd,
+        "--frames",
+        "3",
+        tmp_path / "c.y4m",
+        "--checkpoint",
+        tiny_checkpoint,
+        "--prior",
+        prior_path,
+        "--continue",
+    )
     assert cont.returncode == 0 and "7 frames" in cont.stdout  # the first clip's 4 frames + 3 new
-    trained = run_cli("train-prior", "--out", tmp_path / "new.pt", "--checkpoint", tiny_checkpoint, "--data",
-                      "procedural", "--steps", "20", "--batch", "16", "--dim", "16", "--layers", "1")
+    trained = run_cli(
+        "train-prior",
+        "--out",
+        tmp_path / "new.pt",
+        "--checkpoint",
+        tiny_checkpoint,
+        "--data",
+        "procedural",
+        "--steps",
+        "20",
+        "--batch",
+        "16",
+        "--dim",
+        "16",
+        "--layers",
+        "1",
+    )
     assert trained.returncode == 0, trained.stderr
     report = json.loads(trained.stdout)
     assert report["test_motion_bits_per_clip_prior_integer"] > 0

@@ -12,6 +12,7 @@ from bcdcodec.train.presets import TrainConfig, preset
 from .conftest import run_cli
 
 
+@pytest.mark.slow
 def test_smoke_training_checkpoints_resumes_and_codes(tmp_path):
     cfg = dataclasses.replace(preset("smoke"), steps=4, checkpoint_every=2, validate_every=4)
     lines = []
@@ -46,6 +47,7 @@ def test_train_config_round_trip_and_validation():
         preset("nope")
 
 
+@pytest.mark.slow
 def test_export_command_writes_half_precision_model(tmp_path, tiny_checkpoint):
     out = tmp_path / "exported.pt"
     result = run_cli("export", tiny_checkpoint, out)
@@ -55,6 +57,7 @@ def test_export_command_writes_half_precision_model(tmp_path, tiny_checkpoint):
     assert api.load_model(out).tables.motion.sum() > 0
 
 
+@pytest.mark.slow
 def test_content_partners_share_the_character(tmp_path):
     """The content partner drawn for a clip is another sequence of the same character; training
     also runs with content taken from the clip itself."""
@@ -103,10 +106,25 @@ def test_two_process_torchrun_keeps_ranks_identical(tmp_path):
     )
     env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
     result = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2", str(worker),
-         str(tmp_path / "run")], capture_output=True, text=True, env=env, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc-per-node",
+            "2",
+            str(worker),
+            str(tmp_path / "run"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
-    digests = dict(line.split(": weights sha256 ")[::1] for line in result.stdout.splitlines() if "weights sha256" in line)
+    digests = dict(
+        line.split(": weights sha256 ")[::1] for line in result.stdout.splitlines() if "weights sha256" in line
+    )
     assert set(digests) == {"rank 0", "rank 1"}
     assert len({d.split()[0] for d in digests.values()}) == 1
     assert api.load_model(tmp_path / "run" / "final.pt").cfg.name == "smoke"

@@ -28,20 +28,26 @@ class ClassicalCodec:
     """One classical encoder configuration; ``quality_values`` sweep its rate knob (``quality_option``)
     from the lowest rate upward."""
 
-    name: str                    # label in results, e.g. "x264-420"
-    encoder: str                 # PyAV/FFmpeg encoder name
-    raw_format: str              # muxer whose stream type the bitstream filter needs
+    name: str  # label in results, e.g. "x264-420"
+    encoder: str  # PyAV/FFmpeg encoder name
+    raw_format: str  # muxer whose stream type the bitstream filter needs
     decoder: str
     pix_fmt: str
-    quality_option: str          # "crf"
+    quality_option: str  # "crf"
     quality_values: tuple[int, ...]
     options: dict = field(default_factory=dict)
     bitstream_filter: str | None = None
 
     def settings(self) -> dict:
-        return {"encoder": self.encoder, "decoder": self.decoder, "pix_fmt": self.pix_fmt,
-                "rate_option": self.quality_option, "rate_values": list(self.quality_values),
-                "options": dict(self.options), "bitstream_filter": self.bitstream_filter}
+        return {
+            "encoder": self.encoder,
+            "decoder": self.decoder,
+            "pix_fmt": self.pix_fmt,
+            "rate_option": self.quality_option,
+            "rate_values": list(self.quality_values),
+            "options": dict(self.options),
+            "bitstream_filter": self.bitstream_filter,
+        }
 
 
 _X264 = {"preset": "veryslow", "x264-params": "scenecut=0:log=-1"}
@@ -51,15 +57,32 @@ _VP9 = {"deadline": "good", "cpu-used": "0", "b": "0", "lag-in-frames": "25", "a
 _H26X_CRF = (51, 46, 41, 36, 31, 26)
 _AV1_CRF = (63, 56, 49, 42, 35, 28)
 
-CODECS: dict[str, ClassicalCodec] = {c.name: c for c in (
-    ClassicalCodec("x264-420", "libx264", "h264", "h264", "yuv420p", "crf", _H26X_CRF, _X264, "filter_units=remove_types=6"),
-    ClassicalCodec("x264-444", "libx264", "h264", "h264", "yuv444p", "crf", _H26X_CRF, _X264, "filter_units=remove_types=6"),
-    ClassicalCodec("x265-420", "libx265", "hevc", "hevc", "yuv420p", "crf", _H26X_CRF, _X265),
-    ClassicalCodec("x265-444", "libx265", "hevc", "hevc", "yuv444p", "crf", _H26X_CRF, _X265),
-    ClassicalCodec("svtav1-420", "libsvtav1", "obu", "libdav1d", "yuv420p", "crf", _AV1_CRF, _SVT, "filter_units=remove_types=2"),
-    ClassicalCodec("vp9-420", "libvpx-vp9", "ivf", "vp9", "yuv420p", "crf", _AV1_CRF, _VP9),
-    ClassicalCodec("vp9-444", "libvpx-vp9", "ivf", "vp9", "yuv444p", "crf", _AV1_CRF, _VP9),
-)}
+CODECS: dict[str, ClassicalCodec] = {
+    c.name: c
+    for c in (
+        ClassicalCodec(
+            "x264-420", "libx264", "h264", "h264", "yuv420p", "crf", _H26X_CRF, _X264, "filter_units=remove_types=6"
+        ),
+        ClassicalCodec(
+            "x264-444", "libx264", "h264", "h264", "yuv444p", "crf", _H26X_CRF, _X264, "filter_units=remove_types=6"
+        ),
+        ClassicalCodec("x265-420", "libx265", "hevc", "hevc", "yuv420p", "crf", _H26X_CRF, _X265),
+        ClassicalCodec("x265-444", "libx265", "hevc", "hevc", "yuv444p", "crf", _H26X_CRF, _X265),
+        ClassicalCodec(
+            "svtav1-420",
+            "libsvtav1",
+            "obu",
+            "libdav1d",
+            "yuv420p",
+            "crf",
+            _AV1_CRF,
+            _SVT,
+            "filter_units=remove_types=2",
+        ),
+        ClassicalCodec("vp9-420", "libvpx-vp9", "ivf", "vp9", "yuv420p", "crf", _AV1_CRF, _VP9),
+        ClassicalCodec("vp9-444", "libvpx-vp9", "ivf", "vp9", "yuv444p", "crf", _AV1_CRF, _VP9),
+    )
+}
 
 
 def codec(name: str) -> ClassicalCodec:
@@ -86,7 +109,9 @@ def encode(frames: np.ndarray, spec: ClassicalCodec, quality: int, fps: int = 25
         stream.codec_context.options = {**spec.options, spec.quality_option: str(quality)}
         packets = []
         for i, frame in enumerate(frames):
-            picture = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24").reformat(format=spec.pix_fmt)
+            picture = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24").reformat(
+                format=spec.pix_fmt
+            )
             picture.pts = i
             packets += stream.encode(picture)
         packets += stream.encode(None)
@@ -124,7 +149,9 @@ def encoder_versions() -> dict:
     x264 = dataclasses.replace(CODECS["x264-420"], bitstream_filter=None)
     match = re.search(rb"x264 - core \d+[^-]*", b"".join(encode(frames, x264, 40)))
     out["libx264"] = match.group(0).decode(errors="replace").strip() if match else "unknown"
-    x265 = dataclasses.replace(CODECS["x265-420"], options={**CODECS["x265-420"].options, "x265-params": "info=1:log-level=none"})
+    x265 = dataclasses.replace(
+        CODECS["x265-420"], options={**CODECS["x265-420"].options, "x265-params": "info=1:log-level=none"}
+    )
     match = re.search(rb"x265 \(build \d+\) - [\w.+-]+", b"".join(encode(frames, x265, 40)))
     out["libx265"] = match.group(0).decode(errors="replace") if match else "unknown"
     out["libsvtav1"] = _svt_banner_version(frames)

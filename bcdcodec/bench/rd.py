@@ -7,8 +7,8 @@ and quality increasing with rate (PSNR in dB, SSIM, accuracy...).
 from __future__ import annotations
 
 import numpy as np
-from scipy.interpolate import PchipInterpolator
 from scipy.integrate import quad
+from scipy.interpolate import PchipInterpolator
 
 
 def pareto_front(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -62,6 +62,13 @@ def bytes_ratio_at_equal_quality(anchor: list[tuple[float, float]], test: list[t
     rows = []
     for rate, quality in pareto_front(test):
         anchor_rate, how = rate_at_quality(anchor, quality)
-        rows.append({"rate": rate, "quality": quality, "anchor_rate": anchor_rate, "anchor_rate_is": how,
-                     "anchor_over_test": None if anchor_rate is None else anchor_rate / rate})
+        rows.append(
+            {
+                "rate": rate,
+                "quality": quality,
+                "anchor_rate": anchor_rate,
+                "anchor_rate_is": how,
+                "anchor_over_test": None if anchor_rate is None else anchor_rate / rate,
+            }
+        )
     return rows

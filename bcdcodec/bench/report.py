@@ -13,9 +13,19 @@ from .runner import compare, environment, run_bcdcodec, run_classical
 from .suites import Suite
 
 
-def run_benchmark(suite: Suite, models: list, out_dir: str | Path, *, codecs: list[str] | None = None,
-                  points_per_codec: int | None = None, judge=None, steps: int | None = None,
-                  progress: bool = True, log=print, force: bool = False) -> dict:
+def run_benchmark(
+    suite: Suite,
+    models: list,
+    out_dir: str | Path,
+    *,
+    codecs: list[str] | None = None,
+    points_per_codec: int | None = None,
+    judge=None,
+    steps: int | None = None,
+    progress: bool = True,
+    log=print,
+    force: bool = False,
+) -> dict:
     """Measure every bcdcodec model and every classical codec on ``suite``; write
     ``out_dir/results.json`` and ``out_dir/rd_<metric>.png``. ``points_per_codec`` keeps the
     lowest-rate settings of each sweep (the smoke variant uses 2). Existing results in
@@ -28,16 +38,20 @@ def run_benchmark(suite: Suite, models: list, out_dir: str | Path, *, codecs: li
     points = []
     for model in models:
         point = run_bcdcodec(suite, model, judge=judge, steps=steps, progress=progress).summary()
-        log(f"bcdcodec {point['setting']}: {point['file_bytes_per_sequence_mean']:.1f} B/sequence, "
-            f"{point['psnr_rgb_db_mean']:.2f} dB")
+        log(
+            f"bcdcodec {point['setting']}: {point['file_bytes_per_sequence_mean']:.1f} B/sequence, "
+            f"{point['psnr_rgb_db_mean']:.2f} dB"
+        )
         points.append(point)
     specs = [classical.codec(name) for name in (codecs or list(classical.CODECS))]
     for spec in specs:
         qualities = spec.quality_values[:points_per_codec] if points_per_codec else spec.quality_values
         for result in run_classical(suite, spec, qualities, judge=judge, progress=progress):
             point = result.summary()
-            log(f"{spec.name} {point['setting']}: {point['file_bytes_per_sequence_mean']:.1f} B/sequence, "
-                f"{point['psnr_rgb_db_mean']:.2f} dB")
+            log(
+                f"{spec.name} {point['setting']}: {point['file_bytes_per_sequence_mean']:.1f} B/sequence, "
+                f"{point['psnr_rgb_db_mean']:.2f} dB"
+            )
             points.append(point)
     quality_keys = ["psnr_rgb_db", "psnr_y_db", "ssim_win7", "ms_ssim"]
     comparisons = {key: compare(points, key) for key in quality_keys}
@@ -45,7 +59,9 @@ def run_benchmark(suite: Suite, models: list, out_dir: str | Path, *, codecs: li
         "environment": env,
         "rate_unit": "whole-file bytes per sequence (the .bcd file; every elementary-stream packet)",
         "classical_settings": {spec.name: spec.settings() for spec in specs},
-        "bcdcodec_models": [{"name": m.name, "sha256": m.digest.hex(), "default_steps": m.cfg.default_steps} for m in models],
+        "bcdcodec_models": [
+            {"name": m.name, "sha256": m.digest.hex(), "default_steps": m.cfg.default_steps} for m in models
+        ],
         "points": points,
         "bcdcodec_vs_classical": comparisons,
         "wall_seconds": round(time.time() - started, 1),

@@ -16,8 +16,8 @@ import numpy as np
 from tqdm import tqdm
 
 from .. import __version__, codec
-from ..settings import SamplerSettings
 from ..evaluation.metrics import ms_ssim, ms_ssim_window, psnr_db, psnr_y_db, ssim
+from ..settings import SamplerSettings
 from . import classical
 from .rd import bd_rate_percent, bytes_ratio_at_equal_quality
 from .suites import Suite
@@ -38,8 +38,15 @@ class PointResult:
     def summary(self) -> dict:
         rows = self.per_sequence
         out = {"codec": self.codec, "setting": self.setting, "sequences": len(rows)}
-        for key in (PRIMARY_RATE, "bits_per_frame", "kbps_at_source_fps", "bits_per_pixel", *QUALITY_KEYS,
-                    "encode_seconds", "decode_seconds"):
+        for key in (
+            PRIMARY_RATE,
+            "bits_per_frame",
+            "kbps_at_source_fps",
+            "bits_per_pixel",
+            *QUALITY_KEYS,
+            "encode_seconds",
+            "decode_seconds",
+        ):
             out[key + "_mean"] = float(np.mean([r[key] for r in rows]))
         out[PRIMARY_RATE + "_max"] = int(max(r[PRIMARY_RATE] for r in rows))
         if self.judge:
@@ -53,10 +60,16 @@ def _measure(reference: np.ndarray, decoded: np.ndarray, size_bytes: int, fps, s
         raise RuntimeError(f"decoder returned {decoded.shape}, expected {reference.shape}")
     bits = 8 * size_bytes
     return {
-        PRIMARY_RATE: size_bytes, "bits_per_frame": bits / t, "kbps_at_source_fps": bits * float(fps) / t / 1000,
-        "bits_per_pixel": bits / (t * h * w), "psnr_rgb_db": psnr_db(reference, decoded),
-        "psnr_y_db": psnr_y_db(reference, decoded), "ssim_win7": ssim(reference, decoded),
-        "ms_ssim": ms_ssim(reference, decoded), "encode_seconds": seconds[0], "decode_seconds": seconds[1],
+        PRIMARY_RATE: size_bytes,
+        "bits_per_frame": bits / t,
+        "kbps_at_source_fps": bits * float(fps) / t / 1000,
+        "bits_per_pixel": bits / (t * h * w),
+        "psnr_rgb_db": psnr_db(reference, decoded),
+        "psnr_y_db": psnr_y_db(reference, decoded),
+        "ssim_win7": ssim(reference, decoded),
+        "ms_ssim": ms_ssim(reference, decoded),
+        "encode_seconds": seconds[0],
+        "decode_seconds": seconds[1],
     }
 
 
@@ -64,23 +77,30 @@ def _judge_accuracy(judge, suite: Suite, decoded: list[np.ndarray]) -> dict:
     pred_attr, pred_motion = judge.predict(np.stack(decoded))
     attributes = np.stack([s.attributes for s in suite.sequences])
     motion = np.array([s.motion for s in suite.sequences])
-    return {"judge_action_accuracy": float(np.mean(pred_motion == motion)),
-            "judge_attribute_accuracy": float(np.mean(pred_attr == attributes))}
+    return {
+        "judge_action_accuracy": float(np.mean(pred_motion == motion)),
+        "judge_attribute_accuracy": float(np.mean(pred_attr == attributes)),
+    }
 
 
-def run_classical(suite: Suite, spec: classical.ClassicalCodec, qualities, judge=None, progress: bool = True) -> list[PointResult]:
+def run_classical(
+    suite: Suite, spec: classical.ClassicalCodec, qualities, judge=None, progress: bool = True
+) -> list[PointResult]:
     results = []
     for quality in qualities:
         point = PointResult(spec.name, f"{spec.quality_option}={quality}")
         decoded_all = []
-        for seq in tqdm(suite.sequences, desc=f"{spec.name} {point.setting}", disable=not progress,
-                        file=sys.stderr, leave=False):
+        for seq in tqdm(
+            suite.sequences, desc=f"{spec.name} {point.setting}", disable=not progress, file=sys.stderr, leave=False
+        ):
             start = time.perf_counter()
             packets = classical.encode(seq.frames, spec, quality, fps=round(float(seq.fps)) or 25)
             mid = time.perf_counter()
             decoded = classical.decode(packets, spec)
             end = time.perf_counter()
-            point.per_sequence.append(_measure(seq.frames, decoded, sum(map(len, packets)), seq.fps, (mid - start, end - mid)))
+            point.per_sequence.append(
+                _measure(seq.frames, decoded, sum(map(len, packets)), seq.fps, (mid - start, end - mid))
+            )
             decoded_all.append(decoded)
         if judge is not None:
             point.judge = _judge_accuracy(judge, suite, decoded_all)
@@ -115,8 +135,10 @@ def compare(points: list[dict], quality_key: str = "psnr_rgb_db") -> dict:
     for name, curve in curves.items():
         if name == "bcdcodec" or not ours:
             continue
-        out[name] = {"bd_rate_percent_of_bcdcodec": bd_rate_percent(curve, ours),
-                     "bytes_ratio_at_equal_quality": bytes_ratio_at_equal_quality(curve, ours)}
+        out[name] = {
+            "bd_rate_percent_of_bcdcodec": bd_rate_percent(curve, ours),
+            "bytes_ratio_at_equal_quality": bytes_ratio_at_equal_quality(curve, ours),
+        }
     return out
 
 
@@ -124,9 +146,16 @@ def environment(suite: Suite) -> dict:
     import torch
 
     first = suite.sequences[0].frames
-    return {"bcdcodec": __version__, "torch": torch.__version__, "python": platform.python_version(),
-            "ffmpeg_via_pyav": classical.library_versions(),
-            "encoders": classical.encoder_versions(), "suite": suite.name, "description": suite.description,
-            "sequences": len(suite.sequences), "frames_per_sequence": [int(s.frames.shape[0]) for s in suite.sequences],
-            "frame_size_px": [int(first.shape[2]), int(first.shape[1])],
-            "ms_ssim_window_px": ms_ssim_window(*first.shape[1:3])}
+    return {
+        "bcdcodec": __version__,
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "ffmpeg_via_pyav": classical.library_versions(),
+        "encoders": classical.encoder_versions(),
+        "suite": suite.name,
+        "description": suite.description,
+        "sequences": len(suite.sequences),
+        "frames_per_sequence": [int(s.frames.shape[0]) for s in suite.sequences],
+        "frame_size_px": [int(first.shape[2]), int(first.shape[1])],
+        "ms_ssim_window_px": ms_ssim_window(*first.shape[1:3]),
+    }

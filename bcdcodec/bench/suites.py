@@ -13,21 +13,23 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..data.procedural import procedural_split
+from ..data.sprites import build_split
 from ..errors import InvalidArgumentError
+from ..paths import cache_dir, data_root, sprites_sheets
 from ..video.fit import fit_frames, to_uint8
 from ..video.reader import open_video
 
-SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".y4m", ".264", ".h264", ".265", ".hevc", ".yuv"}
 
 
 @dataclass
 class Sequence:
     name: str
-    frames: np.ndarray            # [T, S, S, 3] uint8
+    frames: np.ndarray  # [T, S, S, 3] uint8
     fps: Fraction
     attributes: np.ndarray | None = None  # [4] int, sprites only
-    motion: int | None = None             # 0..8, sprites only
+    motion: int | None = None  # 0..8, sprites only
 
 
 @dataclass
@@ -42,29 +44,38 @@ class Suite:
 
 
 def _sprites_test(count: int | None, seed: int) -> Suite:
-    from ..data.sprites import DEFAULT_SHEETS, build_split
-    from ..train.sources import CACHE_DIR
-
-    if not Path(DEFAULT_SHEETS).is_dir():
-        raise InvalidArgumentError(f"the sprites-test suite needs the layer sheets in {DEFAULT_SHEETS}")
-    split = build_split("test", cache_dir=CACHE_DIR, progress=True)
+    if not sprites_sheets().is_dir():
+        raise InvalidArgumentError(f"the sprites-test suite needs the layer sheets in {sprites_sheets()}")
+    split = build_split("test", cache_dir=cache_dir("sprites"), progress=True)
     rng = np.random.default_rng(seed)
     characters = np.unique(split.character)
     # one sequence per test character (its action drawn with the seed), then the first `count`
     picks = [int(rng.choice(np.flatnonzero(split.character == c))) for c in characters]
     picks = picks[:count] if count else picks
-    sequences = [Sequence(f"char{split.character[i]}-m{split.motion[i]}", split.videos[i], Fraction(25),
-                          split.attributes[i], int(split.motion[i])) for i in picks]
-    return Suite("sprites-test", f"Sprites test split: {len(sequences)} of the 296 held-out characters, "
-                 "one 8-frame sequence each (action x direction drawn with the seed)", sequences)
+    sequences = [
+        Sequence(
+            f"char{split.character[i]}-m{split.motion[i]}",
+            split.videos[i],
+            Fraction(25),
+            split.attributes[i],
+            int(split.motion[i]),
+        )
+        for i in picks
+    ]
+    return Suite(
+        "sprites-test",
+        f"Sprites test split: {len(sequences)} of the 296 held-out characters, "
+        "one 8-frame sequence each (action x direction drawn with the seed)",
+        sequences,
+    )
 
 
 def _procedural(count: int | None, seed: int) -> Suite:
-    from ..data.procedural import procedural_split
-
     split = procedural_split(count or 8, seed=seed)
-    sequences = [Sequence(f"procedural{i}", v, Fraction(25), a, int(m))
-                 for i, (v, a, m) in enumerate(zip(split.videos, split.attributes, split.motion))]
+    sequences = [
+        Sequence(f"procedural{i}", v, Fraction(25), a, int(m))
+        for i, (v, a, m) in enumerate(zip(split.videos, split.attributes, split.motion))
+    ]
     return Suite("procedural", "procedural sprites of our own (no external files)", sequences)
 
 
@@ -80,22 +91,35 @@ def _folder(root: Path, name: str, count: int | None, size: int, frames: int, fi
     if not files:
         raise InvalidArgumentError(f"no videos found under {root}")
     files = files[:count] if count else files
-    shown = f"../shared/data/{root.relative_to(SHARED_DATA)}" if root.is_relative_to(SHARED_DATA) else str(root)
-    return Suite(name, f"{len(files)} videos under {shown}: first {frames} frames, {fit} to {size}x{size}",
-                 [_read_fitted(p, size, frames, fit) for p in files])
+    shown = f"../shared/data/{root.relative_to(data_root())}" if root.is_relative_to(data_root()) else str(root)
+    return Suite(
+        name,
+        f"{len(files)} videos under {shown}: first {frames} frames, {fit} to {size}x{size}",
+        [_read_fitted(p, size, frames, fit) for p in files],
+    )
 
 
 SUITES = ("sprites-test", "talking-heads-dev", "natural-dev", "procedural")
 
 
-def load_suite(name: str, *, size: int = 64, count: int | None = None, frames: int = 64, fit: str = "crop",
-               seed: int = 0, data_root: Path = SHARED_DATA) -> Suite:
-    """A named suite, or any folder of videos given by its path."""
+def load_suite(
+    name: str,
+    *,
+    size: int = 64,
+    count: int | None = None,
+    frames: int = 64,
+    fit: str = "crop",
+    seed: int = 0,
+    root: Path | None = None,
+) -> Suite:
+    """A named suite, or any folder of videos given by its path; named folders are found under
+    ``root`` (default: ``paths.data_root()``)."""
     if name == "sprites-test":
         return _sprites_test(count, seed)
     if name == "procedural":
         return _procedural(count, seed)
-    folders = {"talking-heads-dev": data_root / "talking_heads" / "dev", "natural-dev": data_root / "natural"}
+    base = root if root is not None else data_root()
+    folders = {"talking-heads-dev": base / "talking_heads" / "dev", "natural-dev": base / "natural"}
     root = folders.get(name, Path(name))
     if not root.is_dir():
         raise InvalidArgumentError(f"unknown suite {name!r} (choose from {', '.join(SUITES)} or give a folder)")

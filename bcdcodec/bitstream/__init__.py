@@ -3,4 +3,4 @@
 from .format import ParsedStream, SequenceHeader, read_stream, write_stream
 from .info import stream_info
 
-__all__ = ["ParsedStream", "SequenceHeader", "read_stream", "write_stream", "stream_info"]
+__all__ = ["ParsedStream", "SequenceHeader", "read_stream", "stream_info", "write_stream"]

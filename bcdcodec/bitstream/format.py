@@ -10,7 +10,6 @@ import zlib
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..settings import FIT_POLICIES, SAMPLERS, SamplerSettings
 from ..errors import (
     CorruptPacketError,
     InvalidHeaderError,
@@ -18,11 +17,12 @@ from ..errors import (
     TruncatedStreamError,
     UnsupportedVersionError,
 )
+from ..settings import FIT_POLICIES, SAMPLERS, SamplerSettings
 from .varint import Reader, encode_varint
 
 MAGIC = b"BCD"
 VERSION_MAJOR = 1
-VERSION_MINOR = 1                  # 1.1 adds prior-coded motion; streams without it are written as 1.0
+VERSION_MINOR = 1  # 1.1 adds prior-coded motion; streams without it are written as 1.0
 FLAG_MOTION_PRIOR = 0b100
 HASH_PREFIX_BYTES = 2
 MAX_SIDE = 16384
@@ -37,14 +37,14 @@ class SequenceHeader:
     """Everything a decoder needs besides the model weights."""
 
     model_id: int
-    weights_hash: bytes           # first HASH_PREFIX_BYTES of the weights' sha256
+    weights_hash: bytes  # first HASH_PREFIX_BYTES of the weights' sha256
     source_width: int
     source_height: int
     fps: Fraction
     frame_count: int
     clip_len: int
-    model_size: int               # square model resolution in pixels
-    operating_point: int          # motion rate target of the model, bits per frame
+    model_size: int  # square model resolution in pixels
+    operating_point: int  # motion rate target of the model, bits per frame
     sampler: SamplerSettings = field(default_factory=SamplerSettings)
     fit: str = "stretch"
     motion_prior_hash: bytes | None = None  # first 2 bytes of the motion prior's sha256 when motion is prior-coded
@@ -69,35 +69,38 @@ class SequenceHeader:
             prior = self.motion_prior_hash
         minor = 1 if prior else 0
         sampler = (SAMPLERS.index(self.sampler.kind) << 7) | (self.sampler.steps - 1)
-        return b"".join([
-            MAGIC,
-            bytes([(VERSION_MAJOR << 4) | minor]),
-            encode_varint(self.model_id),
-            self.weights_hash,
-            bytes([flags]),
-            prior,
-            encode_varint(self.source_width),
-            encode_varint(self.source_height),
-            encode_varint(self.fps.numerator),
-            encode_varint(self.fps.denominator),
-            encode_varint(self.frame_count),
-            encode_varint(self.clip_len),
-            encode_varint(self.model_size),
-            encode_varint(self.operating_point),
-            bytes([sampler]),
-            encode_varint(self.sampler.seed),
-        ])
+        return b"".join(
+            [
+                MAGIC,
+                bytes([(VERSION_MAJOR << 4) | minor]),
+                encode_varint(self.model_id),
+                self.weights_hash,
+                bytes([flags]),
+                prior,
+                encode_varint(self.source_width),
+                encode_varint(self.source_height),
+                encode_varint(self.fps.numerator),
+                encode_varint(self.fps.denominator),
+                encode_varint(self.frame_count),
+                encode_varint(self.clip_len),
+                encode_varint(self.model_size),
+                encode_varint(self.operating_point),
+                bytes([sampler]),
+                encode_varint(self.sampler.seed),
+            ]
+        )
 
 
 def _read_header(r: Reader) -> SequenceHeader:
-    if r.remaining < len(MAGIC) or r.data[:len(MAGIC)] != MAGIC:
+    if r.remaining < len(MAGIC) or r.data[: len(MAGIC)] != MAGIC:
         raise NotABcdError("not a .bcd stream (bad magic bytes)")
     r.take(len(MAGIC), "magic")
     version = r.u8("version")
     major, minor = version >> 4, version & 0x0F
     if major != VERSION_MAJOR or minor > VERSION_MINOR:
         raise UnsupportedVersionError(
-            f"stream version {major}.{minor} is not supported (this decoder reads {VERSION_MAJOR}.0-{VERSION_MAJOR}.{VERSION_MINOR})"
+            f"stream version {major}.{minor} is not supported "
+            f"(this decoder reads {VERSION_MAJOR}.0-{VERSION_MAJOR}.{VERSION_MINOR})"
         )
     model_id = r.varint("model id", 0, 2**16 - 1)
     weights_hash = r.take(HASH_PREFIX_BYTES, "weights hash")
@@ -126,18 +129,28 @@ def _read_header(r: Reader) -> SequenceHeader:
     seed = r.varint("seed", 0, 2**32 - 1)
     sampler = SamplerSettings(kind=SAMPLERS[sampler_byte >> 7], steps=(sampler_byte & 0x3F) + 1, seed=seed)
     return SequenceHeader(
-        model_id=model_id, weights_hash=weights_hash, source_width=width, source_height=height, fps=fps,
-        frame_count=frame_count, clip_len=clip_len, model_size=model_size, operating_point=operating_point,
-        sampler=sampler, fit=FIT_POLICIES[flags & 0b11], motion_prior_hash=prior_hash, version=(major, minor),
+        model_id=model_id,
+        weights_hash=weights_hash,
+        source_width=width,
+        source_height=height,
+        fps=fps,
+        frame_count=frame_count,
+        clip_len=clip_len,
+        model_size=model_size,
+        operating_point=operating_point,
+        sampler=sampler,
+        fit=FIT_POLICIES[flags & 0b11],
+        motion_prior_hash=prior_hash,
+        version=(major, minor),
     )
 
 
 @dataclass
 class ParsedStream:
     header: SequenceHeader
-    header_size: int              # bytes of the sequence header
-    packets: list[bytes]          # clip payloads, in order, each CRC-checked
-    packet_overhead: int          # bytes of packet lengths + CRCs + end marker
+    header_size: int  # bytes of the sequence header
+    packets: list[bytes]  # clip payloads, in order, each CRC-checked
+    packet_overhead: int  # bytes of packet lengths + CRCs + end marker
 
 
 def _crc(header_bytes: bytes, length_bytes: bytes, payload: bytes) -> bytes:
@@ -173,10 +186,12 @@ def read_stream(data: bytes) -> ParsedStream:
             raise TruncatedStreamError(f"end marker after {index} of {header.clip_count} packets")
         if length + 4 > r.remaining:
             raise TruncatedStreamError(f"stream ends inside packet {index} of {header.clip_count}")
-        length_bytes = r.data[start:r.pos]
+        length_bytes = r.data[start : r.pos]
         payload = r.take(length, f"packet {index}")
         if r.take(4, f"CRC of packet {index}") != _crc(head, length_bytes, payload):
-            raise CorruptPacketError(f"packet {index} of {header.clip_count} fails its CRC32 check (header or packet damaged)")
+            raise CorruptPacketError(
+                f"packet {index} of {header.clip_count} fails its CRC32 check (header or packet damaged)"
+            )
         packets.append(payload)
     if r.remaining == 0:
         raise TruncatedStreamError("stream ends before its end marker")

@@ -35,7 +35,7 @@ class Reader:
     def take(self, n: int, what: str) -> bytes:
         if n > self.remaining:
             raise TruncatedStreamError(f"stream ends inside the {what} (needs {n} bytes, {self.remaining} left)")
-        chunk = self.data[self.pos:self.pos + n]
+        chunk = self.data[self.pos : self.pos + n]
         self.pos += n
         return chunk
 

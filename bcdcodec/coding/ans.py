@@ -7,7 +7,6 @@ then the motion symbols group by group (T symbols each), all in one ANS stream. 
 
 from __future__ import annotations
 
-
 import constriction
 import numpy as np
 
@@ -83,9 +82,11 @@ def _decode_guarded(payload: bytes, tables: CodingTables, num_queries: int, deco
 def decode_clip(payload: bytes, tables: CodingTables, num_queries: int, num_frames: int) -> ClipSymbols:
     """Inverse of :func:`encode_clip`; raises :class:`CorruptPacketError` if the payload does not
     decode to exactly ``num_queries`` content rows and ``num_frames`` motion rows."""
+
     def motion(coder, _content):
-        return np.stack([coder.decode(_model(tables.motion[g]), num_frames) for g in range(tables.motion.shape[0])],
-                        axis=1)
+        return np.stack(
+            [coder.decode(_model(tables.motion[g]), num_frames) for g in range(tables.motion.shape[0])], axis=1
+        )
 
     return _decode_guarded(payload, tables, num_queries, motion)
 
@@ -102,13 +103,14 @@ def encode_clip_with_prior(symbols: ClipSymbols, tables: CodingTables, motion_ta
     coder = constriction.stream.stack.AnsCoder()
     for t in reversed(range(motion.shape[0])):
         for group in reversed(range(motion.shape[1])):
-            coder.encode_reverse(motion[t, group:group + 1], _model(motion_tables[t, group]))
+            coder.encode_reverse(motion[t, group : group + 1], _model(motion_tables[t, group]))
     _encode_content(coder, content, tables)
     return _finish(coder)
 
 
-def decode_clip_with_prior(payload: bytes, tables: CodingTables, num_queries: int, num_frames: int,
-                           frame_tables) -> ClipSymbols:
+def decode_clip_with_prior(
+    payload: bytes, tables: CodingTables, num_queries: int, num_frames: int, frame_tables
+) -> ClipSymbols:
     """Inverse of :func:`encode_clip_with_prior`. ``frame_tables(content [K, Cc], motion [t+1, N])``
     returns the ``[N, S]`` rows of frame ``t`` (row ``t`` of ``motion`` is a placeholder)."""
     groups = tables.motion.shape[0]
@@ -116,7 +118,7 @@ def decode_clip_with_prior(payload: bytes, tables: CodingTables, num_queries: in
     def motion(coder, content):
         out = np.zeros((num_frames, groups), dtype=np.int32)
         for t in range(num_frames):
-            rows = frame_tables(content, out[:t + 1])
+            rows = frame_tables(content, out[: t + 1])
             for group in range(groups):
                 out[t, group] = coder.decode(_model(rows[group]), 1)[0]
         return out

@@ -15,12 +15,11 @@ import math
 
 import numpy as np
 
-
 FRAC = 12
 ONE = 1 << FRAC
-LUT_STEP_SHIFT = FRAC - 4           # gap >> 8 = gap in 1/16 units
+LUT_STEP_SHIFT = FRAC - 4  # gap >> 8 = gap in 1/16 units
 LUT_SIZE = 256
-RMS_EPS = 168                        # round(1e-5 * ONE**2)
+RMS_EPS = 168  # round(1e-5 * ONE**2)
 
 
 def exp_lut() -> np.ndarray:
@@ -58,17 +57,24 @@ class IntegerPrior:
         self.start, self.frame_pos = _fixed(sd["start"]), _fixed(sd["frame_pos"])
         head_dim = cfg.dim // cfg.heads
         q_scale = np.ones(3 * cfg.dim)
-        q_scale[:cfg.dim] = 1.0 / math.sqrt(head_dim)  # fold the attention scale into the query
+        q_scale[: cfg.dim] = 1.0 / math.sqrt(head_dim)  # fold the attention scale into the query
         self.blocks = []
         for i in range(cfg.layers):
             p = f"blocks.{i}."
-            self.blocks.append({
-                "norm1": _fixed(sd[p + "norm1.weight"]), "norm2": _fixed(sd[p + "norm2.weight"]),
-                "qkv_w": _fixed(sd[p + "qkv.weight"] * q_scale[:, None]), "qkv_b": _fixed(sd[p + "qkv.bias"] * q_scale),
-                "proj_w": _fixed(sd[p + "proj.weight"]), "proj_b": _fixed(sd[p + "proj.bias"]),
-                "fc1_w": _fixed(sd[p + "fc1.weight"]), "fc1_b": _fixed(sd[p + "fc1.bias"]),
-                "fc2_w": _fixed(sd[p + "fc2.weight"]), "fc2_b": _fixed(sd[p + "fc2.bias"]),
-            })
+            self.blocks.append(
+                {
+                    "norm1": _fixed(sd[p + "norm1.weight"]),
+                    "norm2": _fixed(sd[p + "norm2.weight"]),
+                    "qkv_w": _fixed(sd[p + "qkv.weight"] * q_scale[:, None]),
+                    "qkv_b": _fixed(sd[p + "qkv.bias"] * q_scale),
+                    "proj_w": _fixed(sd[p + "proj.weight"]),
+                    "proj_b": _fixed(sd[p + "proj.bias"]),
+                    "fc1_w": _fixed(sd[p + "fc1.weight"]),
+                    "fc1_b": _fixed(sd[p + "fc1.bias"]),
+                    "fc2_w": _fixed(sd[p + "fc2.weight"]),
+                    "fc2_b": _fixed(sd[p + "fc2.bias"]),
+                }
+            )
         self.norm = _fixed(sd["norm.weight"])
         self.head_w, self.head_b = _fixed(sd["head.weight"]), _fixed(sd["head.bias"])
 
@@ -88,11 +94,11 @@ class IntegerPrior:
         causal = np.tril(np.ones((n, n), dtype=bool))
         out = np.empty((n, d), dtype=np.int64)
         for h in range(heads):
-            q, k, v = (qkv[:, j * d + h * hd: j * d + (h + 1) * hd] for j in range(3))
+            q, k, v = (qkv[:, j * d + h * hd : j * d + (h + 1) * hd] for j in range(3))
             scores = (q @ k.T) >> FRAC
             top = np.where(causal, scores, np.iinfo(np.int64).min).max(-1, keepdims=True)
             weights = np.where(causal, self.lut[np.clip((top - scores) >> LUT_STEP_SHIFT, 0, LUT_SIZE - 1)], 0)
-            out[:, h * hd:(h + 1) * hd] = (weights @ v) // weights.sum(-1, keepdims=True)
+            out[:, h * hd : (h + 1) * hd] = (weights @ v) // weights.sum(-1, keepdims=True)
         return self._linear(out, block["proj_w"], block["proj_b"])
 
     def logits(self, content: np.ndarray, motion: np.ndarray) -> np.ndarray:
@@ -112,7 +118,7 @@ class IntegerPrior:
             x = x + self._attention(self._rmsnorm(x, block["norm1"]), block)
             hidden = np.maximum(self._linear(self._rmsnorm(x, block["norm2"]), block["fc1_w"], block["fc1_b"]), 0)
             x = x + self._linear(hidden, block["fc2_w"], block["fc2_b"])
-        out = self._linear(self._rmsnorm(x[cfg.content_queries:], self.norm), self.head_w, self.head_b)
+        out = self._linear(self._rmsnorm(x[cfg.content_queries :], self.norm), self.head_w, self.head_b)
         return out.reshape(t, cfg.motion_groups, cfg.codebook_size)
 
     def frequencies(self, logits: np.ndarray, precision: int) -> np.ndarray:
@@ -124,8 +130,12 @@ class IntegerPrior:
         total = 1 << precision
         freq = 1 + (weights * (total - size)) // weights.sum(-1, keepdims=True)
         remainder = total - freq.sum(-1)
-        np.put_along_axis(freq, weights.argmax(-1)[..., None],
-                          np.take_along_axis(freq, weights.argmax(-1)[..., None], -1) + remainder[..., None], -1)
+        np.put_along_axis(
+            freq,
+            weights.argmax(-1)[..., None],
+            np.take_along_axis(freq, weights.argmax(-1)[..., None], -1) + remainder[..., None],
+            -1,
+        )
         return freq
 
     def tables(self, content: np.ndarray, motion: np.ndarray, precision: int) -> np.ndarray:

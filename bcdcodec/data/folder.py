@@ -49,5 +49,5 @@ class VideoFolderClips:
         clips = []
         for i in picks:
             start = generator.integers(0, len(self.videos[i]) - self.clip_len + 1)
-            clips.append(self.videos[i][start:start + self.clip_len])
+            clips.append(self.videos[i][start : start + self.clip_len])
         return torch.from_numpy(np.stack(clips)).float() / 127.5 - 1.0

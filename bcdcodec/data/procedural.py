@@ -25,9 +25,9 @@ ATTRIBUTES = tuple(PALETTES)
 
 
 def _rect(img: np.ndarray, top: float, left: float, height: float, width: float, color) -> None:
-    t, l = int(round(top)), int(round(left))
-    b, r = t + max(1, int(round(height))), l + max(1, int(round(width)))
-    img[max(t, 0):max(min(b, SIZE), 0), max(l, 0):max(min(r, SIZE), 0)] = color
+    y0, x0 = int(round(top)), int(round(left))
+    y1, x1 = y0 + max(1, int(round(height))), x0 + max(1, int(round(width)))
+    img[max(y0, 0) : max(min(y1, SIZE), 0), max(x0, 0) : max(min(x1, SIZE), 0)] = color
 
 
 def draw_frame(attributes: tuple[int, int, int, int], action: int, direction: int, t: int) -> np.ndarray:
@@ -54,7 +54,7 @@ def draw_frame(attributes: tuple[int, int, int, int], action: int, direction: in
     _rect(img, top + 2, cx - 6, 12, 12, skin)
     _rect(img, top, cx - 7, 5, 14, hair)
     _rect(img, top + 2, cx - 7 + (facing > 0) * 10, 6, 4, hair)
-    for ex in ((-3, 2) if facing == 0 else ((-4,) if facing < 0 else (3,))):
+    for ex in (-3, 2) if facing == 0 else ((-4,) if facing < 0 else (3,)):
         _rect(img, top + 7, cx + ex, 2, 2, (0, 0, 0))
     return img
 
@@ -69,7 +69,10 @@ def procedural_split(count: int, seed: int = 0) -> SpritesSplit:
     rng = np.random.default_rng(seed)
     attributes = rng.integers(0, 6, size=(count, 4))
     motion = rng.integers(0, 9, size=count)
-    videos = np.stack([sequence(tuple(a), int(m)) for a, m in zip(attributes, motion)]) if count else \
-        np.zeros((0, FRAMES, SIZE, SIZE, 3), np.uint8)
+    videos = (
+        np.stack([sequence(tuple(a), int(m)) for a, m in zip(attributes, motion)])
+        if count
+        else np.zeros((0, FRAMES, SIZE, SIZE, 3), np.uint8)
+    )
     character = attributes @ np.array([216, 36, 6, 1])
     return SpritesSplit(videos, attributes.astype(np.int64), motion.astype(np.int64), character)

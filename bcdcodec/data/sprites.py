@@ -16,6 +16,7 @@ import av
 import numpy as np
 
 from ..errors import BcdError
+from ..paths import sprites_sheets
 
 CELL = 64
 ATTRIBUTES = ("body", "bottomwear", "topwear", "hair")
@@ -31,7 +32,6 @@ _FRAME_COLUMNS = {
 NUM_CHARACTERS = 1296
 SPLIT_SEED = 423
 NUM_TRAIN_CHARACTERS = 1000
-DEFAULT_SHEETS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "sprites" / "dsvae_layers"
 
 
 def character_attributes(c: int) -> tuple[int, int, int, int]:
@@ -67,8 +67,8 @@ def _load_rgba(path: Path) -> np.ndarray:
 class SheetLibrary:
     """Loads the layer sheets once and composites characters from them."""
 
-    def __init__(self, root: str | Path = DEFAULT_SHEETS):
-        self.root = Path(root)
+    def __init__(self, root: str | Path | None = None):
+        self.root = Path(root) if root is not None else sprites_sheets()
         if not (self.root / "body" / "0.png").is_file():
             raise BcdError(f"Sprites layer sheets not found under {self.root}")
         self._cache: dict[tuple[str, int], np.ndarray] = {}
@@ -98,7 +98,7 @@ class SheetLibrary:
             for direction in DIRECTIONS:
                 row = _ACTION_FIRST_ROW[action] + _DIRECTION_ROW_OFFSET[direction]
                 for t, col in enumerate(_FRAME_COLUMNS[action]):
-                    cell = sheet[row * CELL:(row + 1) * CELL, col * CELL:(col + 1) * CELL]
+                    cell = sheet[row * CELL : (row + 1) * CELL, col * CELL : (col + 1) * CELL]
                     out[motion_class(action, direction), t] = np.round(cell * 255).astype(np.uint8)
         return out
 
@@ -117,9 +117,11 @@ class SpritesSplit:
         return len(self.videos)
 
 
-def build_split(split: str, root: str | Path = DEFAULT_SHEETS, cache_dir: str | Path | None = None,
-                progress: bool = False) -> SpritesSplit:
-    """Build (or load from ``cache_dir``) the ``train`` (9000 sequences) or ``test`` (2664) split."""
+def build_split(
+    split: str, root: str | Path | None = None, cache_dir: str | Path | None = None, progress: bool = False
+) -> SpritesSplit:
+    """Build (or load from ``cache_dir``) the ``train`` (9000 sequences) or ``test`` (2664) split from
+    the sheets in ``root`` (default: ``paths.sprites_sheets()``)."""
     if split not in ("train", "test"):
         raise ValueError("split must be 'train' or 'test'")
     cache = Path(cache_dir) / f"sprites_{split}.npz" if cache_dir else None
@@ -132,7 +134,7 @@ def build_split(split: str, root: str | Path = DEFAULT_SHEETS, cache_dir: str | 
 
     videos = np.empty((len(characters) * 9, 8, CELL, CELL, 3), dtype=np.uint8)
     for i, c in enumerate(tqdm(characters, desc=f"sprites {split}", disable=not progress)):
-        videos[i * 9:(i + 1) * 9] = library.sequences(int(c))
+        videos[i * 9 : (i + 1) * 9] = library.sequences(int(c))
     character = np.repeat(characters, 9)
     attributes = np.array([character_attributes(int(c)) for c in character], dtype=np.int64)
     motion = np.tile(np.arange(9), len(characters))

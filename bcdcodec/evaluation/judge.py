@@ -42,9 +42,13 @@ class SpritesJudge(nn.Module):
         for out in (w, 2 * w, 4 * w):
             layers += [nn.Conv2d(channels, out, 3, stride=2, padding=1), nn.GroupNorm(8, out), nn.SiLU()]
             channels = out
-        self.frame_net = nn.Sequential(*layers, nn.Flatten(), nn.Linear(channels * (cfg.image_size // 16) ** 2, cfg.feature_dim))
+        self.frame_net = nn.Sequential(
+            *layers, nn.Flatten(), nn.Linear(channels * (cfg.image_size // 16) ** 2, cfg.feature_dim)
+        )
         self.attribute_head = nn.Linear(cfg.feature_dim, cfg.attributes * cfg.attribute_values)
-        self.motion_head = nn.Sequential(nn.Linear(cfg.frames * cfg.feature_dim, 256), nn.SiLU(), nn.Linear(256, cfg.motion_classes))
+        self.motion_head = nn.Sequential(
+            nn.Linear(cfg.frames * cfg.feature_dim, 256), nn.SiLU(), nn.Linear(256, cfg.motion_classes)
+        )
 
     def forward(self, videos: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         b, t = videos.shape[:2]
@@ -58,7 +62,7 @@ class SpritesJudge(nn.Module):
         self.eval()
         attrs, motions = [], []
         for start in range(0, len(videos_u8), batch):
-            x = videos_to_float(videos_u8[start:start + batch])
+            x = videos_to_float(videos_u8[start : start + batch])
             a, m = self(x)
             attrs.append(a.argmax(-1).numpy())
             motions.append(m.argmax(-1).numpy())
@@ -70,19 +74,28 @@ class SpritesJudge(nn.Module):
         self.eval()
         out = []
         for start in range(0, len(videos_u8), batch):
-            _, m = self(videos_to_float(videos_u8[start:start + batch]))
+            _, m = self(videos_to_float(videos_u8[start : start + batch]))
             out.append(m.softmax(-1).max(-1).values.numpy())
         return np.concatenate(out)
 
 
-def judge_loss(judge: SpritesJudge, videos: torch.Tensor, attributes: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
+def judge_loss(
+    judge: SpritesJudge, videos: torch.Tensor, attributes: torch.Tensor, motion: torch.Tensor
+) -> torch.Tensor:
     a, m = judge(videos)
     return F.cross_entropy(a.flatten(0, 1), attributes.flatten()) + F.cross_entropy(m, motion)
 
 
 def save_judge(judge: SpritesJudge, path: str | os.PathLike, extra: dict | None = None) -> None:
-    atomic_torch_save({"format": JUDGE_FORMAT, "config": dataclasses.asdict(judge.cfg),
-                       "state_dict": {k: v.half() for k, v in judge.state_dict().items()}, "extra": extra or {}}, path)
+    atomic_torch_save(
+        {
+            "format": JUDGE_FORMAT,
+            "config": dataclasses.asdict(judge.cfg),
+            "state_dict": {k: v.half() for k, v in judge.state_dict().items()},
+            "extra": extra or {},
+        },
+        path,
+    )
 
 
 def load_judge(path: str | os.PathLike) -> SpritesJudge:
@@ -99,8 +112,17 @@ def load_judge(path: str | os.PathLike) -> SpritesJudge:
     return judge.eval()
 
 
-def train_judge(videos: np.ndarray, attributes: np.ndarray, motion: np.ndarray, epochs: int = 4, batch: int = 64,
-                lr: float = 2e-3, seed: int = 0, progress: bool = True, augment_noise: float = 0.03) -> SpritesJudge:
+def train_judge(
+    videos: np.ndarray,
+    attributes: np.ndarray,
+    motion: np.ndarray,
+    epochs: int = 4,
+    batch: int = 64,
+    lr: float = 2e-3,
+    seed: int = 0,
+    progress: bool = True,
+    augment_noise: float = 0.03,
+) -> SpritesJudge:
     """Train on ``videos [N, 8, 64, 64, 3]`` uint8 with labels ``attributes [N, 4]``, ``motion [N]``.
 
     Small Gaussian pixel noise is added so the judge also reads slightly imperfect reconstructions."""

@@ -45,14 +45,25 @@ def _accuracy(pred_attr, pred_motion, attr, motion, classes: int) -> dict:
     }
 
 
-def evaluate_sprites(model: codec.CodecModel, judge: SpritesJudge, split: SpritesSplit, limit: int | None = None,
-                     transfer_pairs: int | None = None, steps: int | None = None, seed: int = 0,
-                     progress: bool = True) -> dict:
+def evaluate_sprites(
+    model: codec.CodecModel,
+    judge: SpritesJudge,
+    split: SpritesSplit,
+    limit: int | None = None,
+    transfer_pairs: int | None = None,
+    steps: int | None = None,
+    seed: int = 0,
+    progress: bool = True,
+) -> dict:
     n = len(split) if limit is None else min(limit, len(split))
     rng = np.random.default_rng(seed)
     index = np.sort(rng.choice(len(split), size=n, replace=False))
-    videos, attributes, motion, character = (split.videos[index], split.attributes[index], split.motion[index],
-                                             split.character[index])
+    videos, attributes, motion, character = (
+        split.videos[index],
+        split.attributes[index],
+        split.motion[index],
+        split.character[index],
+    )
     settings = SamplerSettings(steps=steps or model.cfg.default_steps)
     sizes, psnrs, ssims, decoded, streams, decode_seconds, prior_sizes = [], [], [], [], [], [], []
     for video in tqdm(videos, desc="sprites test", disable=not progress, file=sys.stderr):
@@ -79,16 +90,22 @@ def evaluate_sprites(model: codec.CodecModel, judge: SpritesJudge, split: Sprite
     for a in range(n if transfer_pairs is None else min(transfer_pairs, n)):
         candidates = np.flatnonzero((character != character[a]) & (motion != motion[a]))
         pairs.append((a, int(rng.choice(candidates))))
-    transferred = [transfer(streams[a], streams[b], model).frames
-                   for a, b in tqdm(pairs, desc="transfer", disable=not progress, file=sys.stderr)]
+    transferred = [
+        transfer(streams[a], streams[b], model).frames
+        for a, b in tqdm(pairs, desc="transfer", disable=not progress, file=sys.stderr)
+    ]
     pred_attr, pred_motion = judge.predict(np.stack(transferred))
     a_idx = np.array([a for a, _ in pairs])
     b_idx = np.array([b for _, b in pairs])
-    prior_coding = {} if not prior_sizes else {
-        "prior_coded_file_bytes_per_clip_mean": float(np.mean(prior_sizes)),
-        "prior_coded_file_bytes_per_clip_max": int(np.max(prior_sizes)),
-        "prior_coding_saving_bytes_per_clip": float(np.mean(sizes) - np.mean(prior_sizes)),
-    }
+    prior_coding = (
+        {}
+        if not prior_sizes
+        else {
+            "prior_coded_file_bytes_per_clip_mean": float(np.mean(prior_sizes)),
+            "prior_coded_file_bytes_per_clip_max": int(np.max(prior_sizes)),
+            "prior_coding_saving_bytes_per_clip": float(np.mean(sizes) - np.mean(prior_sizes)),
+        }
+    )
     return {
         "sequences": n,
         "model": model.name,

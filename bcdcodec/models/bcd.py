@@ -9,10 +9,10 @@ import torch
 import torch.nn as nn
 
 from .. import diffusion
-from ..symbols import ClipSymbols
 from ..coding.tables import CodingTables, quantize_pmf_rows
 from ..config import SIGMA_DATA, SIGMA_MIN, ModelConfig
 from ..errors import ModelLoadError
+from ..symbols import ClipSymbols
 from .content_prior import ContentQuantizer
 from .denoiser import Denoiser
 from .encoder import MotionContentEncoder
@@ -21,11 +21,11 @@ from .quantizer import GroupVQ
 
 @dataclass
 class TrainingOutput:
-    loss: torch.Tensor            # scalar to minimise
+    loss: torch.Tensor  # scalar to minimise
     diffusion_loss: torch.Tensor  # scalar, EDM-weighted MSE
-    motion_bits: torch.Tensor     # scalar, entropy estimate in bits per frame
-    content_bits: torch.Tensor    # scalar, learned-prior bits per clip
-    aux_loss: torch.Tensor        # scalar, compressai quantile loss (optimise separately or add)
+    motion_bits: torch.Tensor  # scalar, entropy estimate in bits per frame
+    content_bits: torch.Tensor  # scalar, learned-prior bits per clip
+    aux_loss: torch.Tensor  # scalar, compressai quantile loss (optimise separately or add)
 
 
 class BCDModel(nn.Module):
@@ -47,15 +47,19 @@ class BCDModel(nn.Module):
         )
 
     # ----- training -----
-    def denoised(self, x_noisy: torch.Tensor, sigma: torch.Tensor, content: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
+    def denoised(
+        self, x_noisy: torch.Tensor, sigma: torch.Tensor, content: torch.Tensor, motion: torch.Tensor
+    ) -> torch.Tensor:
         """EDM-preconditioned denoiser ``D(x; sigma)``; ``sigma [B]``."""
-        c_skip, c_out, c_in, c_noise = (v.view(-1, 1, 1, 1, 1) if v.dim() else v for v in
-                                        diffusion.precondition(sigma, SIGMA_DATA))
+        c_skip, c_out, c_in, c_noise = (
+            v.view(-1, 1, 1, 1, 1) if v.dim() else v for v in diffusion.precondition(sigma, SIGMA_DATA)
+        )
         f = self.denoiser(x_noisy * c_in, c_noise.flatten(), content, motion)
         return c_skip * x_noisy + c_out * f
 
-    def forward(self, clips: torch.Tensor, generator: torch.Generator | None = None,
-                partners: torch.Tensor | None = None) -> TrainingOutput:
+    def forward(
+        self, clips: torch.Tensor, generator: torch.Generator | None = None, partners: torch.Tensor | None = None
+    ) -> TrainingOutput:
         """Training step on ``clips [B, T, 3, S, S]`` in ``[-1, 1]``. The first
         ``cross_drive_fraction`` of the batch is cross-driven: content of the first half + motion of
         the second half rebuild the second half. With ``partners [B, T, 3, S, S]`` the content
@@ -77,8 +81,15 @@ class BCDModel(nn.Module):
         for content, motion, target in groups:
             vq = self.motion_vq(motion)
             content_hat, bits = self.content_quantizer(content)
-            sigma = diffusion.training_sigmas(target.shape[0], cfg.p_mean, cfg.p_std, generator,
-                                              cfg.anchor_fraction, cfg.sigma_max, device=target.device)
+            sigma = diffusion.training_sigmas(
+                target.shape[0],
+                cfg.p_mean,
+                cfg.p_std,
+                generator,
+                cfg.anchor_fraction,
+                cfg.sigma_max,
+                device=target.device,
+            )
             # one noise image per clip, shared by its frames, exactly as the sampler starts decoding
             noise = torch.randn((target.shape[0], 1, *target.shape[2:]), generator=generator, device=target.device)
             x_noisy = target + noise * sigma.view(-1, 1, 1, 1, 1)
@@ -91,8 +102,9 @@ class BCDModel(nn.Module):
         diffusion_loss = torch.cat(losses).mean()
         content_bits_mean = torch.cat(content_bits).mean()
         loss = diffusion_loss + rate_loss / len(groups) + cfg.content_rate_weight * content_bits_mean
-        return TrainingOutput(loss, diffusion_loss, torch.stack(motion_bits).mean(), content_bits_mean,
-                              self.content_quantizer.aux_loss())
+        return TrainingOutput(
+            loss, diffusion_loss, torch.stack(motion_bits).mean(), content_bits_mean, self.content_quantizer.aux_loss()
+        )
 
     # ----- coding -----
     @torch.no_grad()
@@ -107,7 +119,9 @@ class BCDModel(nn.Module):
     def coding_tables(self) -> CodingTables:
         """The frozen tables; raises :class:`ModelLoadError` if they were never exported."""
         try:
-            return CodingTables(self.motion_table.cpu().numpy(), self.content_table.cpu().numpy(), self.cfg.table_precision)
+            return CodingTables(
+                self.motion_table.cpu().numpy(), self.content_table.cpu().numpy(), self.cfg.table_precision
+            )
         except ValueError as exc:
             raise ModelLoadError(f"model has no valid coding tables (run the export step): {exc}") from None
 
@@ -120,7 +134,9 @@ class BCDModel(nn.Module):
         return ClipSymbols(content_sym.cpu().numpy().astype(np.int32), motion_idx.cpu().numpy().astype(np.int32))
 
     @torch.no_grad()
-    def render_symbols(self, symbols: ClipSymbols, settings: diffusion.SamplerSettings, noise: torch.Tensor) -> torch.Tensor:
+    def render_symbols(
+        self, symbols: ClipSymbols, settings: diffusion.SamplerSettings, noise: torch.Tensor
+    ) -> torch.Tensor:
         """Symbols -> frames ``[T, 3, S, S]`` in ``[-1, 1]``. ``noise [3, S, S]`` is shared by all frames."""
         content = self.content_quantizer.from_symbols(torch.from_numpy(symbols.content).long()[None])
         motion = self.motion_vq.dequantize(torch.from_numpy(symbols.motion).long()[None])
@@ -128,6 +144,9 @@ class BCDModel(nn.Module):
         start = noise.expand(1, t, *noise.shape)
         frames = diffusion.sample(
             lambda x, sigma: self.denoised(x, sigma, content, motion),
-            start, settings, SIGMA_MIN, self.cfg.sigma_max,
+            start,
+            settings,
+            SIGMA_MIN,
+            self.cfg.sigma_max,
         )
         return frames[0].clamp(-1, 1)

@@ -6,9 +6,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from ..coding.tables import quantize_pmf_rows
 from ..compressai_loader import entropy_bottleneck_class
 from ..config import ModelConfig
-from ..coding.tables import quantize_pmf_rows
 
 
 class ContentQuantizer(nn.Module):
@@ -25,7 +25,8 @@ class ContentQuantizer(nn.Module):
         self.register_buffer("center", torch.zeros(cfg.content_channels, dtype=torch.int64))
 
     def forward(self, content: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Returns the noisy (training) or rounded (eval) latent ``[B, K, Cc]`` and its rate in bits per clip ``[B]``."""
+        """Returns the noisy (training) or rounded (eval) latent ``[B, K, Cc]`` and its rate in bits
+        per clip ``[B]``."""
         x = content.permute(0, 2, 1).unsqueeze(-1)  # [B, Cc, K, 1]
         y, likelihoods = self.prior(x)
         bits = -torch.log2(likelihoods).flatten(1).sum(1)

@@ -42,7 +42,9 @@ class Denoiser(nn.Module):
             nn.init.zeros_(layer.weight)
             nn.init.zeros_(layer.bias)
 
-    def forward(self, x: torch.Tensor, noise_level: torch.Tensor, content: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, noise_level: torch.Tensor, content: torch.Tensor, motion: torch.Tensor
+    ) -> torch.Tensor:
         cfg = self.cfg
         b, t = x.shape[:2]
         k, p = cfg.content_queries, cfg.patches_per_frame

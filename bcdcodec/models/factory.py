@@ -46,6 +46,6 @@ def moving_square_video(frames: int, height: int, width: int, seed: int = 0) -> 
         frame = base.copy()
         top = (t * 2) % max(height - side, 1)
         left = (t * 3) % max(width - side, 1)
-        frame[top:top + side, left:left + side] = color
+        frame[top : top + side, left : left + side] = color
         video[t] = frame.astype(np.uint8)
     return video

@@ -90,8 +90,8 @@ class AdaLNBlock(nn.Module):
         nn.init.zeros_(self.modulation[1].weight)
         nn.init.zeros_(self.modulation[1].bias)
         with torch.no_grad():
-            self.modulation[1].bias[2 * dim:3 * dim] = 1.0
-            self.modulation[1].bias[5 * dim:6 * dim] = 1.0
+            self.modulation[1].bias[2 * dim : 3 * dim] = 1.0
+            self.modulation[1].bias[5 * dim : 6 * dim] = 1.0
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
         shift1, scale1, gate1, shift2, scale2, gate2 = self.modulation(cond)[:, None].chunk(6, dim=-1)

@@ -26,12 +26,12 @@ from ..errors import ModelLoadError
 
 @dataclass(frozen=True)
 class MotionPriorConfig:
-    motion_groups: int = 8        # N, from the codec
-    codebook_size: int = 16       # S
-    content_queries: int = 4      # K
-    content_channels: int = 8     # Cc
+    motion_groups: int = 8  # N, from the codec
+    codebook_size: int = 16  # S
+    content_queries: int = 4  # K
+    content_channels: int = 8  # Cc
     content_symbol_range: int = 64
-    max_frames: int = 8           # context length in frames (the codec's clip length)
+    max_frames: int = 8  # context length in frames (the codec's clip length)
     dim: int = 64
     layers: int = 2
     heads: int = 4
@@ -45,7 +45,7 @@ class MotionPriorConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict) -> "MotionPriorConfig":
+    def from_dict(cls, values: dict) -> MotionPriorConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         if set(values) - known:
             raise ModelLoadError(f"prior config has unknown fields {sorted(set(values) - known)}")
@@ -55,10 +55,16 @@ class MotionPriorConfig:
             raise ModelLoadError(f"prior config is invalid: {exc}") from exc
 
     @classmethod
-    def for_codec(cls, codec_cfg, **overrides) -> "MotionPriorConfig":
-        return cls(motion_groups=codec_cfg.motion_groups, codebook_size=codec_cfg.codebook_size,
-                   content_queries=codec_cfg.content_queries, content_channels=codec_cfg.content_channels,
-                   content_symbol_range=codec_cfg.content_symbol_range, max_frames=codec_cfg.clip_len, **overrides)
+    def for_codec(cls, codec_cfg, **overrides) -> MotionPriorConfig:
+        return cls(
+            motion_groups=codec_cfg.motion_groups,
+            codebook_size=codec_cfg.codebook_size,
+            content_queries=codec_cfg.content_queries,
+            content_channels=codec_cfg.content_channels,
+            content_symbol_range=codec_cfg.content_symbol_range,
+            max_frames=codec_cfg.clip_len,
+            **overrides,
+        )
 
 
 class RMSNorm(nn.Module):
@@ -129,7 +135,7 @@ class MotionPrior(nn.Module):
         x = torch.cat([ctx, frames], dim=1)
         for block in self.blocks:
             x = block(x)
-        logits = self.head(self.norm(x[:, cfg.content_queries:]))
+        logits = self.head(self.norm(x[:, cfg.content_queries :]))
         return logits.view(b, t, cfg.motion_groups, cfg.codebook_size)
 
     def loss_bits(self, content: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:

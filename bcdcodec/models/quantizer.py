@@ -15,10 +15,10 @@ CODEBOOK_INIT_STD = 0.5  # about the encoder's motion output scale at initialisa
 
 @dataclass
 class GroupVQOutput:
-    quantized: torch.Tensor   # [B, T, N*g] float: codebook vectors (straight-through in training)
-    indices: torch.Tensor     # [B, T, N] int64 in [0, codebook_size)
+    quantized: torch.Tensor  # [B, T, N*g] float: codebook vectors (straight-through in training)
+    indices: torch.Tensor  # [B, T, N] int64 in [0, codebook_size)
     entropy_bits: torch.Tensor  # scalar: entropy of the batch-mean code distribution, bits/frame
-    rate_loss: torch.Tensor   # scalar: rate term + codebook and commitment losses (training)
+    rate_loss: torch.Tensor  # scalar: rate term + codebook and commitment losses (training)
 
 
 class GroupVQ(nn.Module):
@@ -37,7 +37,9 @@ class GroupVQ(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.cfg = cfg
-        self.codebook = nn.Parameter(torch.randn(cfg.motion_groups, cfg.codebook_size, cfg.group_dim) * CODEBOOK_INIT_STD)
+        self.codebook = nn.Parameter(
+            torch.randn(cfg.motion_groups, cfg.codebook_size, cfg.group_dim) * CODEBOOK_INIT_STD
+        )
         self.register_buffer("code_usage", torch.full((cfg.motion_groups, cfg.codebook_size), 1.0 / cfg.codebook_size))
         self.usage_momentum = 0.99
 
@@ -64,8 +66,11 @@ class GroupVQ(nn.Module):
         b, t, _ = motion.shape
         m = motion.view(b, t, self.cfg.motion_groups, self.cfg.group_dim)
         chosen = self.dequantize(indices).view_as(m)
-        rate_loss = (rate_loss + (chosen - m.detach()).pow(2).mean()
-                     + self.cfg.vq_commitment * (m - chosen.detach()).pow(2).mean())
+        rate_loss = (
+            rate_loss
+            + (chosen - m.detach()).pow(2).mean()
+            + self.cfg.vq_commitment * (m - chosen.detach()).pow(2).mean()
+        )
         quantized = (m + (chosen - m).detach()).flatten(-2)
         with torch.no_grad():
             batch_usage = F.one_hot(indices, self.cfg.codebook_size).to(logits.dtype).flatten(0, 1).mean(0)

@@ -28,8 +28,14 @@ from .step import learning_rate, train_step
 from .validate import validate
 
 
-def train(cfg: TrainConfig, out_dir: str | Path, resume: bool = True, progress: bool = True,
-          log=print, init_from: str | Path | None = None) -> Path:
+def train(
+    cfg: TrainConfig,
+    out_dir: str | Path,
+    resume: bool = True,
+    progress: bool = True,
+    log=print,
+    init_from: str | Path | None = None,
+) -> Path:
     """Train and write ``out_dir/last.pt`` (resumable) and ``out_dir/final.pt`` (EMA weights with
     exported coding tables). Returns the path of the final checkpoint. ``init_from`` starts a new
     run from a checkpoint's weights (see :func:`state.init_weights`)."""
@@ -65,12 +71,17 @@ def train(cfg: TrainConfig, out_dir: str | Path, resume: bool = True, progress: 
         ema_update(ema, model, cfg.ema_decay if step > cfg.warmup_steps else 0.0)
         step += 1
         bar.update(1)
-        bar.set_postfix(diff=record["diffusion"], mbits=record["motion_bits_per_frame"],
-                        cbits=record["content_bits_per_clip"])
+        bar.set_postfix(
+            diff=record["diffusion"], mbits=record["motion_bits_per_frame"], cbits=record["content_bits_per_clip"]
+        )
         if not runtime.is_main:
             continue
-        record = {"step": step, **record, "lr": learning_rate(cfg, step - 1),
-                  "elapsed_s": round(time.time() - started, 1)}
+        record = {
+            "step": step,
+            **record,
+            "lr": learning_rate(cfg, step - 1),
+            "elapsed_s": round(time.time() - started, 1),
+        }
         validating = step % cfg.validate_every == 0 or step == cfg.steps
         saving = step % cfg.checkpoint_every == 0 or step == cfg.steps
         if validating or saving:

@@ -15,7 +15,7 @@ CONTENT_PARTNERS = ("self", "same-character")
 class TrainConfig:
     """Optimisation and data; the defaults are the recipe of the bundled ``sprites-64``."""
 
-    data: str = "sprites"          # "sprites" (LPC sheets), "procedural", or a folder of videos
+    data: str = "sprites"  # "sprites" (LPC sheets), "procedural", or a folder of videos
     steps: int = 3400
     batch_clips: int = 64
     lr: float = 8e-4
@@ -27,7 +27,7 @@ class TrainConfig:
     checkpoint_every: int = 100
     validate_every: int = 800
     validation_clips: int = 16
-    fit: str = "crop"              # for folder data
+    fit: str = "crop"  # for folder data
     # where a cross-driven clip's content comes from: "self" (the first half of the same clip, as
     # in BCD) or "same-character" (another sequence of the same character: on Sprites an action is
     # constant over a clip, so content taken from the clip itself can carry the action)
@@ -44,7 +44,7 @@ class TrainConfig:
         return values
 
     @classmethod
-    def from_dict(cls, values: dict) -> "TrainConfig":
+    def from_dict(cls, values: dict) -> TrainConfig:
         try:
             values = migrate_training(values)
             model = ModelConfig.from_dict(values.pop("model", {}))
@@ -60,13 +60,28 @@ class TrainConfig:
 PRESETS = {
     # the recipe of the bundled sprites-64 (bcdcodec/weights/sprites-64.md): the defaults
     "sprites-64": TrainConfig(),
-    "procedural-64": TrainConfig(data="procedural", steps=2400, batch_clips=16, lr=5e-4, warmup_steps=100,
-                                 ema_decay=0.99, checkpoint_every=250, validate_every=500,
-                                 model=ModelConfig(name="procedural-64", motion_bits_target=10.0)),
+    "procedural-64": TrainConfig(
+        data="procedural",
+        steps=2400,
+        batch_clips=16,
+        lr=5e-4,
+        warmup_steps=100,
+        ema_decay=0.99,
+        checkpoint_every=250,
+        validate_every=500,
+        model=ModelConfig(name="procedural-64", motion_bits_target=10.0),
+    ),
     # the sprites-64 recipe at test scale: same estimator, conditioning and content partners
-    "smoke": TrainConfig(data="procedural", steps=20, batch_clips=4, checkpoint_every=10, validate_every=10,
-                         validation_clips=2, warmup_steps=2,
-                         model=tiny_config(name="smoke", image_size=64, patch_size=16, clip_len=8)),
+    "smoke": TrainConfig(
+        data="procedural",
+        steps=20,
+        batch_clips=4,
+        checkpoint_every=10,
+        validate_every=10,
+        validation_clips=2,
+        warmup_steps=2,
+        model=tiny_config(name="smoke", image_size=64, patch_size=16, clip_len=8),
+    ),
 }
 
 

@@ -19,8 +19,11 @@ from ..models.bcd import BCDModel
 from ..models.motion_prior import MotionPrior, MotionPriorConfig
 from ..video.fit import fit_frames
 
+
 @torch.no_grad()
-def collect_codes(net: BCDModel, videos: np.ndarray, batch: int = 64, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def collect_codes(
+    net: BCDModel, videos: np.ndarray, batch: int = 64, progress: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """``videos [S, T, H, W, 3]`` uint8 -> ``content [S, K, Cc]`` and ``motion [S, T', N]`` int64
     symbols of each video's first clip (``T' = min(T, clip_len)``, frames stretched to the model
     size), as the encoder would code them."""
@@ -28,8 +31,9 @@ def collect_codes(net: BCDModel, videos: np.ndarray, batch: int = 64, progress: 
     cfg = net.cfg
     contents, motions = [], []
     for start in tqdm(range(0, len(videos), batch), desc="codes", disable=not progress, file=sys.stderr):
-        clips = torch.stack([fit_frames(torch.from_numpy(v[:cfg.clip_len]), cfg.image_size)
-                             for v in videos[start:start + batch]])
+        clips = torch.stack(
+            [fit_frames(torch.from_numpy(v[: cfg.clip_len]), cfg.image_size) for v in videos[start : start + batch]]
+        )
         content, motion = net.encoder(clips)
         contents.append(net.content_quantizer.to_symbols(content))
         motions.append(net.motion_vq.logits(motion).argmax(-1))
@@ -46,16 +50,27 @@ def integer_bits(prior: IntegerPrior, content: np.ndarray, motion: np.ndarray, p
     return total / max(1, len(content))
 
 
-def train_prior(cfg: MotionPriorConfig, content: np.ndarray, motion: np.ndarray, *, steps: int = 3000,
-                batch: int = 256, lr: float = 2e-3, seed: int = 0, progress: bool = True, log=print) -> MotionPrior:
+def train_prior(
+    cfg: MotionPriorConfig,
+    content: np.ndarray,
+    motion: np.ndarray,
+    *,
+    steps: int = 3000,
+    batch: int = 256,
+    lr: float = 2e-3,
+    seed: int = 0,
+    progress: bool = True,
+    log=print,
+) -> MotionPrior:
     """Fit a prior to ``content [S, K, Cc]``, ``motion [S, T, N]`` codes (AdamW, linear warm-up, cosine decay)."""
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     prior = MotionPrior(cfg)
     optimizer = torch.optim.AdamW(prior.parameters(), lr=lr, weight_decay=0.01)
     warmup = max(1, steps // 20)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (
-        1 + math.cos(math.pi * min(1.0, s / steps))))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / steps)))
+    )
     content_t, motion_t = torch.from_numpy(content).long(), torch.from_numpy(motion).long()
     bar = tqdm(range(steps), disable=not progress, file=sys.stderr, unit="step")
     for step in bar:

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import torch
 
 from ..data.folder import VideoFolderClips
 from ..data.procedural import procedural_split
 from ..data.sprites import SpritesSplit, build_split
-from ..video.fit import videos_to_float
 from ..errors import InvalidArgumentError
+from ..paths import cache_dir
+from ..video.fit import videos_to_float
 from .presets import TrainConfig
-
-CACHE_DIR = Path(__file__).resolve().parents[2] / "cache" / "sprites"
 
 
 class SplitSource:
@@ -39,7 +36,9 @@ class SplitSource:
         return videos_to_float(self.train.videos[picks]), videos_to_float(self.train.videos[np.array(partners)])
 
     def validation_clips(self, count: int) -> torch.Tensor:
-        picks = np.random.default_rng(0).choice(len(self.validation), size=min(count, len(self.validation)), replace=False)
+        picks = np.random.default_rng(0).choice(
+            len(self.validation), size=min(count, len(self.validation)), replace=False
+        )
         return videos_to_float(self.validation.videos[np.sort(picks)])
 
 
@@ -61,7 +60,8 @@ def clip_source(cfg: TrainConfig):
     """The data named by ``cfg.data``; Sprites validation clips come from the test split (for
     monitoring only: no checkpoint is selected on them)."""
     if cfg.data == "sprites":
-        return SplitSource(build_split("train", cache_dir=CACHE_DIR), build_split("test", cache_dir=CACHE_DIR))
+        cache = cache_dir("sprites")
+        return SplitSource(build_split("train", cache_dir=cache), build_split("test", cache_dir=cache))
     if cfg.data == "procedural":
         return SplitSource(procedural_split(4096, seed=cfg.seed), procedural_split(256, seed=cfg.seed + 1))
     return FolderSource(VideoFolderClips(cfg.data, cfg.model.clip_len, cfg.model.image_size, cfg.fit))

@@ -13,10 +13,19 @@ from ..models.bcd import BCDModel
 from .presets import TrainConfig
 
 
-def save_last(path: Path, ema: BCDModel, model: BCDModel, optimizer: torch.optim.Optimizer, step: int,
-              cfg: TrainConfig) -> None:
-    save_checkpoint(ema, path, extra={"step": step, "optimizer": optimizer.state_dict(),
-                                      "live_state": model.state_dict(), "train_config": cfg.to_dict()})
+def save_last(
+    path: Path, ema: BCDModel, model: BCDModel, optimizer: torch.optim.Optimizer, step: int, cfg: TrainConfig
+) -> None:
+    save_checkpoint(
+        ema,
+        path,
+        extra={
+            "step": step,
+            "optimizer": optimizer.state_dict(),
+            "live_state": model.state_dict(),
+            "train_config": cfg.to_dict(),
+        },
+    )
 
 
 def resume(path: Path, ema: BCDModel, model: BCDModel, optimizer: torch.optim.Optimizer) -> int:

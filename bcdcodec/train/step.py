@@ -18,8 +18,17 @@ def learning_rate(cfg: TrainConfig, step: int) -> float:
     return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
 
 
-def train_step(net, model, optimizer: torch.optim.Optimizer, source, cfg: TrainConfig, step: int, runtime,
-               rng: np.random.Generator, generator: torch.Generator) -> dict:
+def train_step(
+    net,
+    model,
+    optimizer: torch.optim.Optimizer,
+    source,
+    cfg: TrainConfig,
+    step: int,
+    runtime,
+    rng: np.random.Generator,
+    generator: torch.Generator,
+) -> dict:
     """Draw this process's share of the batch, run the model (``net``: ``model`` itself or its
     DDP wrapper), step the optimiser. Returns the logged figures."""
     for group in optimizer.param_groups:
@@ -35,6 +44,9 @@ def train_step(net, model, optimizer: torch.optim.Optimizer, source, cfg: TrainC
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
     optimizer.step()
-    return {"loss": round(out.loss.item(), 5), "diffusion": round(out.diffusion_loss.item(), 5),
-            "motion_bits_per_frame": round(out.motion_bits.item(), 3),
-            "content_bits_per_clip": round(out.content_bits.item(), 2)}
+    return {
+        "loss": round(out.loss.item(), 5),
+        "diffusion": round(out.diffusion_loss.item(), 5),
+        "motion_bits_per_frame": round(out.motion_bits.item(), 3),
+        "content_bits_per_clip": round(out.content_bits.item(), 2),
+    }

@@ -7,8 +7,8 @@ import torch
 
 from .. import codec
 from ..evaluation.metrics import psnr_db
-from ..video.fit import to_uint8
 from ..models.bcd import BCDModel
+from ..video.fit import to_uint8
 
 
 @torch.no_grad()

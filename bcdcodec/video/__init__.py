@@ -4,4 +4,13 @@ from .fit import fit_frames, unfit_frames
 from .reader import Video, VideoSource, open_video, read_video
 from .writer import output_kind, write_video
 
-__all__ = ["Video", "VideoSource", "open_video", "read_video", "write_video", "output_kind", "fit_frames", "unfit_frames"]
+__all__ = [
+    "Video",
+    "VideoSource",
+    "fit_frames",
+    "open_video",
+    "output_kind",
+    "read_video",
+    "unfit_frames",
+    "write_video",
+]

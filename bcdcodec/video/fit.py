@@ -19,7 +19,6 @@ from ..errors import InvalidArgumentError
 from ..settings import FIT_POLICIES
 
 
-
 def _resize(x: torch.Tensor, h: int, w: int) -> torch.Tensor:
     if x.shape[-2:] == (h, w):
         return x
@@ -51,7 +50,7 @@ def fit_frames(frames_u8: torch.Tensor, size: int, policy: str = "stretch") -> t
     if policy == "crop":
         side = min(h, w)
         top, left = (h - side) // 2, (w - side) // 2
-        x = x[..., top:top + side, left:left + side]
+        x = x[..., top : top + side, left : left + side]
     elif policy == "pad":
         side = max(h, w)
         top, left = (side - h) // 2, (side - w) // 2
@@ -71,5 +70,5 @@ def unfit_frames(frames: torch.Tensor, width: int, height: int, policy: str = "s
         side = max(width, height)
         x = _resize(frames, side, side)
         top, left = (side - height) // 2, (side - width) // 2
-        x = x[..., top:top + height, left:left + width]
+        x = x[..., top : top + height, left : left + width]
     return to_uint8(x)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator
 
 import av
 import numpy as np
@@ -97,8 +97,9 @@ def _container_frames(container, decoded, path: Path, first, max_frames) -> Iter
         container.close()
 
 
-def open_video(path: str | Path, *, size: tuple[int, int] | None = None, fps: Fraction | None = None,
-               max_frames: int | None = None) -> VideoSource:
+def open_video(
+    path: str | Path, *, size: tuple[int, int] | None = None, fps: Fraction | None = None, max_frames: int | None = None
+) -> VideoSource:
     """Open any file FFmpeg reads (mp4, mov, mkv, webm, avi, y4m, raw .264/.265) or raw I420
     ``.yuv`` (size from ``size`` or the file name) for streaming; ``fps`` overrides the file's
     rate. The first frame is decoded here, so an unreadable or empty file fails at once."""
@@ -130,11 +131,14 @@ def open_video(path: str | Path, *, size: tuple[int, int] | None = None, fps: Fr
     except _AV_ERRORS as exc:
         container.close()
         raise VideoError(f"cannot read video {path}: {exc}") from None
-    return VideoSource(first.width, first.height, rate, _container_frames(container, decoded, path, first, max_frames), hint)
+    return VideoSource(
+        first.width, first.height, rate, _container_frames(container, decoded, path, first, max_frames), hint
+    )
 
 
-def read_video(path: str | Path, *, size: tuple[int, int] | None = None, fps: Fraction | None = None,
-               max_frames: int | None = None) -> Video:
+def read_video(
+    path: str | Path, *, size: tuple[int, int] | None = None, fps: Fraction | None = None, max_frames: int | None = None
+) -> Video:
     """Decode a whole video into memory (see :func:`open_video`); refuses more than 4 GiB of frames."""
     source = open_video(path, size=size, fps=fps, max_frames=max_frames)
     limit = max(1, MAX_BYTES_IN_MEMORY // (source.width * source.height * 3))

@@ -62,7 +62,12 @@ def write_video(video: Video, path: str | Path, force: bool = False) -> None:
                 even = video.width % 2 == 0 and video.height % 2 == 0
                 fmt = {".mkv": "matroska", ".mov": "mov"}.get(path.suffix.lower(), "mp4")
                 with av.open(str(tmp), "w", format=fmt) as container:
-                    _encode_with(container, "libx264", video, "yuv420p" if even else "yuv444p",
-                                 {"crf": str(MP4_CRF), "preset": "medium"})
+                    _encode_with(
+                        container,
+                        "libx264",
+                        video,
+                        "yuv420p" if even else "yuv444p",
+                        {"crf": str(MP4_CRF), "preset": "medium"},
+                    )
     except (av.FFmpegError, OSError) as exc:
         raise VideoError(f"cannot write {path}: {exc}") from None
