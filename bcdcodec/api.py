@@ -17,8 +17,10 @@ from pathlib import Path
 from .bitstream import stream_info
 from .codec import (
     CodecModel,
+    Decoded,
     attach_prior,
     compress,
+    decode_stream,
     decode_symbols,
     decompress,
     encode_source,
@@ -28,6 +30,7 @@ from .codec import (
 from .errors import BcdError, StreamError
 from .fileio import read_stream_file, write_bytes_atomic
 from .generate import generate
+from .packing import DEFAULT_GOP_SECONDS, DEFAULT_SCENE_CUT
 from .settings import SamplerSettings
 from .transfer import transfer
 from .video import Video, open_video, write_video
@@ -46,11 +49,13 @@ def compress_file(
     max_frames: int | None = None,
     progress: bool = False,
     motion_prior: bool = False,
+    gop_seconds: float = DEFAULT_GOP_SECONDS,
+    scene_cut: float | None = DEFAULT_SCENE_CUT,
 ) -> bytes:
     """Stream a video file through the encoder (one clip in memory at a time) and write the .bcd
     atomically. Returns the stream."""
     source = open_video(src, size=size, fps=fps, max_frames=max_frames)
-    data = encode_source(source, model, fit, sampler, progress, motion_prior)
+    data = encode_source(source, model, fit, sampler, progress, motion_prior, gop_seconds, scene_cut)
     write_bytes_atomic(dst, data, force)
     return data
 
@@ -63,16 +68,23 @@ def decompress_file(
     force: bool = False,
     steps: int | None = None,
     progress: bool = False,
-) -> Video:
-    """Decode a .bcd file and write the video (.mp4/.mkv/.mov, .y4m, or a PNG folder) atomically."""
-    video = decompress(read_stream_file(src), model, steps=steps, progress=progress)
-    write_video(video, dst, force)
-    return video
+    start: float = 0.0,
+    duration: float | None = None,
+    conceal: bool = False,
+) -> Decoded:
+    """Decode a .bcd file (from ``start`` seconds for ``duration``; ``conceal`` damaged GOPs) and
+    write the video (.mp4/.mkv/.mov, .y4m, or a PNG folder) atomically."""
+    decoded = decode_stream(
+        read_stream_file(src), model, steps=steps, progress=progress, start=start, duration=duration, conceal=conceal
+    )
+    write_video(decoded.video, dst, force)
+    return decoded
 
 
 __all__ = [
     "BcdError",
     "CodecModel",
+    "Decoded",
     "SamplerSettings",
     "StreamError",
     "Video",

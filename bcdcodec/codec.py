@@ -17,15 +17,14 @@ import torch
 from tqdm import tqdm
 
 from . import registry
-from .bitstream import SequenceHeader, read_stream, write_stream
-from .bitstream.format import HASH_PREFIX_BYTES, MAX_FRAMES, ParsedStream
+from .bitstream import HASH_PREFIX_BYTES, MAX_FRAMES, ParsedStream, SequenceHeader, read_stream, write_stream
 from .checkpoint import load_checkpoint, weights_digest
 from .clips import iter_clips
-from .coding.ans import decode_clip, decode_clip_with_prior, encode_clip, encode_clip_with_prior
 from .coding.tables import CodingTables
 from .diffusion import clip_noise
 from .errors import InvalidArgumentError, ModelLoadError, ModelMismatchError, VideoError
 from .models.bcd import BCDModel
+from .packing import DEFAULT_GOP_SECONDS, DEFAULT_SCENE_CUT, MAX_GOP_SECONDS, GopWriter, PriorRows, decode_units
 from .prior_file import LoadedPrior, load_prior
 from .settings import SamplerSettings
 from .symbols import ClipSymbols
@@ -111,26 +110,32 @@ def encode_source(
     sampler: SamplerSettings | None,
     progress: bool,
     motion_prior: bool = False,
+    gop_seconds: float = DEFAULT_GOP_SECONDS,
+    scene_cut: float | None = DEFAULT_SCENE_CUT,
 ) -> bytes:
+    """Encode a video source (one clip in memory at a time) into a 2.0 stream: a GOP starts every
+    ``gop_seconds`` (at least one clip) and at a scene cut (see :class:`packing.GopWriter`)."""
     cfg = model.cfg
     if motion_prior and model.prior is None:
         raise InvalidArgumentError(f"{model.name} has no motion prior loaded")
+    if not 0 < gop_seconds <= MAX_GOP_SECONDS:
+        raise InvalidArgumentError(f"GOP length must be in (0, {MAX_GOP_SECONDS:g}] seconds")
     sampler = sampler or SamplerSettings(steps=cfg.default_steps)
+    gop_clips = max(1, int(gop_seconds * source.fps / cfg.clip_len))
+    writer = GopWriter(
+        model.tables, gop_clips, cfg.content_gain, scene_cut, _prior_rows(model) if motion_prior else None
+    )
     total = -(-source.frame_count_hint // cfg.clip_len) if source.frame_count_hint else None
-    payloads, frame_count = [], 0
+    frame_count = 0
     clips = iter_clips(source.frames, cfg.clip_len)
     for clip in tqdm(clips, total=total, desc="encode", unit="clip", disable=not progress, file=sys.stderr):
         frame_count += len(clip)
         if frame_count > MAX_FRAMES:
             raise VideoError(f"more than {MAX_FRAMES} frames in one stream")
-        symbols = model.net.encode_symbols(fit_frames(torch.from_numpy(clip), cfg.image_size, fit))
-        if motion_prior:
-            rows = model.prior.integer.tables(symbols.content, symbols.motion, cfg.table_precision)
-            payloads.append(encode_clip_with_prior(symbols, model.tables, rows))
-        else:
-            payloads.append(encode_clip(symbols, model.tables))
+        writer.add(model.net.encode_symbols(fit_frames(torch.from_numpy(clip), cfg.image_size, fit)))
     if not frame_count:
         raise VideoError("no frames to encode")
+    default_sampler = sampler.kind == "euler" and sampler.steps == cfg.default_steps
     header = SequenceHeader(
         model_id=cfg.model_id,
         weights_hash=model.hash_prefix,
@@ -139,13 +144,13 @@ def encode_source(
         fps=source.fps,
         frame_count=frame_count,
         clip_len=cfg.clip_len,
-        model_size=cfg.image_size,
-        operating_point=int(round(cfg.motion_bits_target)),
-        sampler=sampler,
+        sampler_kind=sampler.kind,
+        sampler_steps=None if default_sampler else sampler.steps,
+        seed=sampler.seed,
         fit=fit,
         motion_prior_hash=model.prior.digest[:HASH_PREFIX_BYTES] if motion_prior else None,
     )
-    return write_stream(header, payloads)
+    return write_stream(header, writer.finish())
 
 
 def compress(
@@ -157,12 +162,14 @@ def compress(
     sampler: SamplerSettings | None = None,
     progress: bool = False,
     motion_prior: bool = False,
+    gop_seconds: float = DEFAULT_GOP_SECONDS,
+    scene_cut: float | None = DEFAULT_SCENE_CUT,
 ) -> bytes:
     """Frames ``[T, H, W, 3]`` uint8 (or a :class:`Video`) -> a complete .bcd stream;
     ``motion_prior`` codes motion under the model's autoregressive prior (stream flag)."""
     video = as_video(frames, fps)
     source = VideoSource(video.width, video.height, video.fps, iter(video.frames), len(video.frames))
-    return encode_source(source, model, fit, sampler, progress, motion_prior)
+    return encode_source(source, model, fit, sampler, progress, motion_prior, gop_seconds, scene_cut)
 
 
 def check_model(header: SequenceHeader, model: CodecModel) -> None:
@@ -173,62 +180,147 @@ def check_model(header: SequenceHeader, model: CodecModel) -> None:
             f"stream needs model id {header.model_id} (weights {header.weights_hash.hex()}), "
             f"got {model.name} id {cfg.model_id} (weights {model.hash_prefix.hex()})"
         )
-    if header.model_size != cfg.image_size or header.operating_point != int(round(cfg.motion_bits_target)):
-        raise ModelMismatchError("stream resolution or operating point differs from the model's")
+    if header.version[0] == 1:
+        if header.model_size != cfg.image_size or header.operating_point != int(round(cfg.motion_bits_target)):
+            raise ModelMismatchError("stream resolution or operating point differs from the model's")
+    elif header.operating_point not in (None, 0):
+        raise ModelMismatchError(f"stream uses operating point {header.operating_point}, {model.name} has one")
 
 
-def _decode_parsed(parsed: ParsedStream, model: CodecModel) -> list[ClipSymbols]:
-    check_model(parsed.header, model)
-    header, cfg = parsed.header, model.cfg
+def _prior_rows(model: CodecModel) -> PriorRows:
+    integer, precision = model.prior.integer, model.cfg.table_precision
+    return lambda content, motion: integer.tables(content, motion, precision)
+
+
+def _stream_prior(parsed: ParsedStream, model: CodecModel) -> PriorRows | None:
+    """The motion prior a prior-coded stream needs (the model's, or the bundled one), checked."""
+    header = parsed.header
     if header.motion_prior_hash is None:
-        return [
-            decode_clip(payload, model.tables, cfg.content_queries, header.frames_in_clip(i))
-            for i, payload in enumerate(parsed.packets)
-        ]
+        return None
     model = with_bundled_prior(model)
     if model.prior.digest[:HASH_PREFIX_BYTES] != header.motion_prior_hash:
         raise ModelMismatchError(
             f"stream needs motion prior {header.motion_prior_hash.hex()}, "
             f"got {model.prior.digest[:HASH_PREFIX_BYTES].hex()}"
         )
-    integer = model.prior.integer
+    return _prior_rows(model)
 
-    def frame_rows(content, motion):
-        return integer.tables(content, motion, cfg.table_precision)[-1]
 
-    return [
-        decode_clip_with_prior(payload, model.tables, cfg.content_queries, header.frames_in_clip(i), frame_rows)
-        for i, payload in enumerate(parsed.packets)
-    ]
+def decode_clips(
+    parsed: ParsedStream, model: CodecModel, clips: range | None = None, conceal: bool = False
+) -> dict[int, ClipSymbols | None]:
+    """Entropy-decode the clips in ``clips`` (default all), touching only the GOPs that hold them;
+    with ``conceal`` a damaged GOP's clips are ``None``."""
+    check_model(parsed.header, model)
+    rows = _stream_prior(parsed, model)
+    return decode_units(parsed, model.tables, model.cfg.content_queries, rows, clips, conceal)
 
 
 def decode_symbols(data: bytes, model: CodecModel) -> tuple[SequenceHeader, list[ClipSymbols]]:
-    """Parse a stream and entropy-decode every clip (no diffusion)."""
+    """Parse a stream and entropy-decode every clip (no diffusion); each clip carries the
+    content of its GOP."""
     parsed = read_stream(data)
-    return parsed.header, _decode_parsed(parsed, model)
+    return parsed.header, list(decode_clips(parsed, model).values())
 
 
 def render_clips(
-    clips: list[ClipSymbols],
+    clips: list[ClipSymbols | None],
     header: SequenceHeader,
     model: CodecModel,
     *,
     steps: int | None = None,
     progress: bool = False,
     desc: str = "decode",
+    first_clip: int = 0,
 ) -> np.ndarray:
     """Run the diffusion decoder on each clip's symbols with the header's sampler (``steps``
-    overrides its step count) and map the frames back to the header's source geometry.
-    Returns ``[T, H, W, 3]`` uint8."""
-    sampler = header.sampler
-    settings = SamplerSettings(sampler.kind, steps or sampler.steps, sampler.seed)
+    overrides its step count) and map the frames back to the header's source geometry. A
+    ``None`` clip (lost; clip ``first_clip + i`` of the stream) repeats the last frame before it
+    (mid-grey at the start). Returns ``[T, H, W, 3]`` uint8, lost clips' frames included."""
+    recorded = header.sampler(model.cfg.default_steps)
+    settings = SamplerSettings(recorded.kind, steps or recorded.steps, recorded.seed)
     size = model.cfg.image_size
     noise = clip_noise((3, size, size), settings.seed)
-    out = []
+    out, last = [], None
     for symbols in tqdm(clips, desc=desc, unit="clip", disable=not progress, file=sys.stderr):
+        if symbols is None:
+            out.append(None)
+            continue
         frames = model.net.render_symbols(symbols, settings, noise)
         out.append(unfit_frames(frames, header.source_width, header.source_height, header.fit).numpy())
-    return np.concatenate(out)
+        last = out[-1][-1]
+    return _fill_lost(out, header, first_clip, last)
+
+
+def _fill_lost(out: list, header: SequenceHeader, first_clip: int, any_frame) -> np.ndarray:
+    shape = any_frame.shape if any_frame is not None else _output_shape(header)
+    filled, previous = [], np.full(shape, 128, np.uint8)
+    for i, frames in enumerate(out):
+        if frames is None:
+            frames = np.repeat(previous[None], header.frames_in_clip(first_clip + i), axis=0)
+        filled.append(frames)
+        previous = frames[-1]
+    return np.concatenate(filled)
+
+
+def _output_shape(header: SequenceHeader) -> tuple[int, int, int]:
+    """``(H, W, 3)`` of decoded frames: the source size, or the coded square for ``crop``."""
+    if header.fit == "crop":
+        side = min(header.source_width, header.source_height)
+        return side, side, 3
+    return header.source_height, header.source_width, 3
+
+
+@dataclass
+class Decoded:
+    video: Video
+    lost: list[tuple[float, float]]  # concealed spans, [start, end) in seconds
+
+
+def decode_stream(
+    data: bytes,
+    model: CodecModel | None = None,
+    *,
+    steps: int | None = None,
+    progress: bool = False,
+    start: float = 0.0,
+    duration: float | None = None,
+    conceal: bool = False,
+) -> Decoded:
+    """Decode the frames from ``start`` seconds for ``duration`` seconds (default: to the end),
+    entropy-decoding only the GOPs that hold them. With ``conceal``, damaged GOPs are concealed
+    (see :func:`render_clips`) and reported in ``lost``; without, they raise."""
+    parsed = read_stream(data, conceal)
+    header = parsed.header
+    model = model or load_model(registry.find_by_id(header.model_id).name)
+    first = int(round(start * header.fps))
+    if not 0 <= first < header.frame_count:
+        raise InvalidArgumentError(f"start {start:g} s is outside the stream (0 to {header.seconds:g} s)")
+    if duration is not None and duration <= 0:
+        raise InvalidArgumentError("duration must be positive")
+    end = header.frame_count if duration is None else min(header.frame_count, first + int(round(duration * header.fps)))
+    end = max(end, first + 1)
+    clips = range(first // header.clip_len, -(-end // header.clip_len))
+    symbols = decode_clips(parsed, model, clips, conceal)
+    frames = render_clips(list(symbols.values()), header, model, steps=steps, progress=progress, first_clip=clips.start)
+    offset = first - clips.start * header.clip_len
+    fps = float(header.fps)
+    lost = [
+        (c * header.clip_len / fps, (c * header.clip_len + header.frames_in_clip(c)) / fps)
+        for c, s in symbols.items()
+        if s is None
+    ]
+    return Decoded(Video(frames[offset : offset + end - first], header.fps), _merge(lost))
+
+
+def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    merged: list[tuple[float, float]] = []
+    for a, b in spans:
+        if merged and abs(merged[-1][1] - a) < 1e-9:
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def decompress(
@@ -238,7 +330,33 @@ def decompress(
 
     Without ``model``, the bundled model the stream names is loaded (after the stream is verified).
     ``steps`` overrides the sampling steps recorded in the stream."""
+    return decode_stream(data, model, steps=steps, progress=progress).video
+
+
+def symbol_costs(data: bytes, model: CodecModel) -> list[dict]:
+    """Per GOP, the information content of its symbols under the tables that code them, in
+    bytes: ``{"content_bytes": x, "motion_bytes": [per clip]}``. The payload's excess over their
+    sum is the entropy coder's termination."""
     parsed = read_stream(data)
-    model = model or load_model(registry.find_by_id(parsed.header.model_id).name)
-    clips = _decode_parsed(parsed, model)
-    return Video(render_clips(clips, parsed.header, model, steps=steps, progress=progress), parsed.header.fps)
+    clips = decode_clips(parsed, model)
+    rows = _stream_prior(parsed, model)
+    tables, out = model.tables, []
+    scale = float(1 << tables.precision)
+    for unit in parsed.units:
+        members = [clips[c] for c in range(unit.first_clip, unit.first_clip + unit.clip_count)]
+        content = members[0].content
+        content_bits = -np.log2(tables.content[np.arange(content.shape[1])[None, :], content] / scale).sum()
+        motion_bits = []
+        for clip in members:
+            if rows is None:
+                freq = tables.motion[np.arange(clip.motion.shape[1])[None, :], clip.motion]
+            else:
+                freq = np.take_along_axis(rows(clip.content, clip.motion), clip.motion[..., None].astype(np.int64), -1)
+            motion_bits.append(float(-np.log2(freq / scale).sum()))
+        if parsed.header.version[0] == 1:  # every 1.x clip carries its own content
+            content_bits = sum(
+                -np.log2(tables.content[np.arange(c.content.shape[1])[None, :], c.content] / scale).sum()
+                for c in members
+            )
+        out.append({"content_bytes": float(content_bits) / 8, "motion_bytes": [b / 8 for b in motion_bits]})
+    return out

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from .format import human_count
+from .format import human_bytes, human_count
 
 
 def progress_default(progress: bool | None) -> bool:
@@ -74,3 +74,62 @@ def stream_or_video(path: str, model, fit: str) -> bytes:
     if path.lower().endswith(".bcd"):
         return read_stream_file(path)
     return codec.encode_source(open_video(path), model, fit, None, progress=False)
+
+
+def symbol_costs_or_none(data: bytes, details: dict, model_name, checkpoint, prior) -> list[dict] | None:
+    """Per-GOP content and motion bytes under the model the stream names (or the one given);
+    ``None`` when no such model is at hand."""
+    from bcdcodec import codec
+    from bcdcodec.errors import BcdError
+
+    try:
+        if model_name or checkpoint:
+            model = load(model_name, checkpoint, prior)
+        else:
+            from bcdcodec import registry
+
+            model = load(registry.find_by_id(details["model_id"]).name, None, prior)
+        return codec.symbol_costs(data, model)
+    except BcdError:
+        if model_name or checkpoint:
+            raise
+        return None
+
+
+def info_lines(details: dict, costs: list[dict] | None) -> list[str]:
+    """The human-readable ``info``: header, one line per GOP, and where the bytes go."""
+    d = details
+    total = d["file_bytes"]
+    lines = [
+        f"version {d['version']}, model id {d['model_id']} (weights {d['weights_hash_prefix']}), "
+        f"{d['motion_coding']} motion",
+        f"{d['source_width_px']}x{d['source_height_px']} at {d['fps']} fps, {human_count(d['frame_count'], 'frame')} "
+        f"in {human_count(d['clip_count'], 'clip')} of {d['clip_len_frames']}, fit {d['fit']}",
+        f"{human_bytes(total)}: {d['bitrate_kbps']:.3f} kbit/s, {d['bits_per_clip']:.1f} bits/clip, "
+        f"{d['bits_per_pixel']:.5f} bits/pixel",
+    ]
+    units = d.get("gops") or [
+        {"start_s": None, "clips": 1, "bytes": b, "payload_bytes": b} for b in d.get("clip_payload_bytes", [])
+    ]
+    symbols = 0.0
+    for i, unit in enumerate(units):
+        line = f"GOP {i}: {unit['bytes']} B, {human_count(unit['clips'], 'clip')}"
+        if unit.get("start_s") is not None:
+            line = f"GOP {i} at {unit['start_s']:.2f} s: {unit['bytes']} B, {human_count(unit['clips'], 'clip')}"
+        if costs is not None:
+            cost = costs[i]
+            symbols += cost["content_bytes"] + sum(cost["motion_bytes"])
+            motion = ", ".join(f"{m:.1f}" for m in cost["motion_bytes"])
+            line += f"; content {cost['content_bytes']:.1f} B, motion per clip {motion} B"
+        lines.append(line)
+    framing = d["framing_bytes"]
+    overhead = f"overhead: header {d['header_bytes']} B, framing and checks {framing} B"
+    spent = d["header_bytes"] + framing
+    if costs is not None:
+        payload = total - spent
+        overhead += f", coder termination {payload - symbols:.1f} B"
+        spent += payload - symbols
+    lines.append(f"{overhead}: {spent:.1f} B, {100 * spent / total:.1f} % of the file")
+    if costs is None:
+        lines.append("(content/motion split: give --model or --checkpoint)")
+    return lines

@@ -13,12 +13,14 @@ from bcdcodec.settings import FIT_POLICIES, SAMPLERS
 
 from .bench import bench
 from .common import (
+    info_lines,
     load,
     load_with_bundled_prior,
     parse_size,
     prepare_video_output,
     progress_default,
     report_video,
+    symbol_costs_or_none,
 )
 from .demo import demo
 from .errors import one_line_errors
@@ -67,6 +69,22 @@ def main() -> None:
 @click.option("--max-frames", type=click.IntRange(1), help="encode at most this many frames")
 @click.option("--motion-prior", is_flag=True, help="code motion under the autoregressive prior (smaller files)")
 @click.option("--prior", type=click.Path(dir_okay=False), help="motion prior file (default: the model's bundled one)")
+@click.option(
+    "--gop",
+    "gop_seconds",
+    type=click.FloatRange(0, 60, min_open=True),
+    default=2.0,
+    show_default=True,
+    help="seconds between content updates (a GOP: the unit of random access and of loss)",
+)
+@click.option(
+    "--scene-cut",
+    type=click.FloatRange(0),
+    default=1.0,
+    show_default=True,
+    help="start a GOP early when the content moves this far (standard deviations; 0 = every clip)",
+)
+@click.option("--no-scene-cut", is_flag=True, help="start GOPs only every --gop seconds")
 @click.option("-f", "--force", is_flag=True, help="overwrite DST if it exists")
 @click.option("--progress/--no-progress", default=None, help="progress bar (default: when stderr is a terminal)")
 @one_line_errors
@@ -85,6 +103,9 @@ def encode(
     max_frames,
     motion_prior,
     prior,
+    gop_seconds,
+    scene_cut,
+    no_scene_cut,
     force,
     progress,
 ):
@@ -116,12 +137,14 @@ def encode(
         max_frames=max_frames,
         progress=progress_default(progress),
         motion_prior=motion_prior,
+        gop_seconds=gop_seconds,
+        scene_cut=None if no_scene_cut else scene_cut,
     )
     info = stream_info(data)
     seconds = info["frame_count"] / float(Fraction(info["fps"]))
     click.echo(
         f"{dst}: {human_bytes(len(data))} for {human_count(info['frame_count'], 'frame')} "
-        f"in {human_count(info['clip_count'], 'clip')}, "
+        f"in {human_count(info['clip_count'], 'clip')} and {human_count(len(info['gops']), 'GOP')}, "
         f"{human_rate(len(data) * 8, seconds)}, {info['bits_per_pixel']:.4f} bits/pixel"
     )
 
@@ -135,31 +158,50 @@ def encode(
 @click.option(
     "--prior", type=click.Path(dir_okay=False), help="motion prior of a prior-coded stream (default: bundled)"
 )
+@click.option("--start", type=click.FloatRange(0), default=0.0, help="first second to decode")
+@click.option("--duration", type=click.FloatRange(0, min_open=True), help="seconds to decode (default: to the end)")
+@click.option("--conceal", is_flag=True, help="decode past damaged GOPs, repeating the last good frame")
 @click.option("-f", "--force", is_flag=True, help="overwrite DST if it exists")
 @click.option("--progress/--no-progress", default=None, help="progress bar (default: when stderr is a terminal)")
 @one_line_errors
-def decode(src, dst, model_name, checkpoint, steps, prior, force, progress):
+def decode(src, dst, model_name, checkpoint, steps, prior, start, duration, conceal, force, progress):
     """Decode a .bcd stream to DST: .mp4/.mkv/.mov (H.264), .y4m, or a folder of PNG frames."""
     from bcdcodec.api import decompress_file
     from bcdcodec.bitstream import read_stream
     from bcdcodec.fileio import read_stream_file
 
     prepare_video_output(dst, force, model_name, checkpoint)
-    read_stream(read_stream_file(src))  # a damaged stream fails here, before any model is loaded
+    read_stream(read_stream_file(src), conceal)  # a damaged stream fails here, before any model is loaded
     model = load(model_name, checkpoint, prior) if (model_name or checkpoint or prior) else None
-    video = decompress_file(src, dst, model, force=force, steps=steps, progress=progress_default(progress))
-    report_video(dst, video)
+    decoded = decompress_file(
+        src, dst, model, force=force, steps=steps, progress=progress_default(progress), start=start,
+        duration=duration, conceal=conceal,
+    )  # fmt: skip
+    for lost_from, lost_to in decoded.lost:
+        click.echo(f"bcdcodec: warning: {lost_from:.2f}-{lost_to:.2f} s lost (damaged GOP), concealed", err=True)
+    report_video(dst, decoded.video)
 
 
 @main.command()
 @click.argument("src", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="print the header, GOPs and sizes as JSON")
+@click.option("--model", "model_name", help="model for the content/motion split (default: the bundled one named)")
+@click.option("--checkpoint", type=click.Path(dir_okay=False), help="checkpoint for the content/motion split")
+@click.option("--prior", type=click.Path(dir_okay=False), help="motion prior of a prior-coded stream")
 @one_line_errors
-def info(src):
-    """Print a stream's header and per-clip sizes as JSON (no model needed)."""
+def info(src, as_json, model_name, checkpoint, prior):
+    """Show a stream's header, GOPs and where its bytes go (no model needed for the header)."""
     from bcdcodec.bitstream import stream_info
     from bcdcodec.fileio import read_stream_file
 
-    click.echo(json.dumps(stream_info(read_stream_file(src)), indent=2))
+    data = read_stream_file(src)
+    details = stream_info(data)
+    if as_json:
+        click.echo(json.dumps(details, indent=2))
+        return
+    costs = symbol_costs_or_none(data, details, model_name, checkpoint, prior)
+    for line in info_lines(details, costs):
+        click.echo(line)
 
 
 @main.command()

@@ -20,7 +20,7 @@ def test_compress_decompress_shapes(tiny_model, sample_frames):
 def test_file_round_trip(tmp_path, tiny_model, sample_mp4):
     data = api.compress_file(sample_mp4, tmp_path / "a.bcd", tiny_model)
     assert (tmp_path / "a.bcd").read_bytes() == data
-    video = api.decompress_file(tmp_path / "a.bcd", tmp_path / "a.y4m", tiny_model)
+    video = api.decompress_file(tmp_path / "a.bcd", tmp_path / "a.y4m", tiny_model).video
     assert video.frames.shape == (10, 24, 32, 3)
 
 
@@ -74,4 +74,5 @@ def test_identical_bytes_and_symbols_across_processes(tiny_checkpoint, tiny_mode
 def test_info_needs_no_model(tiny_model, sample_frames):
     info = api.stream_info(api.compress(sample_frames, tiny_model, fps=25))
     assert info["clip_count"] == 3 and info["frame_count"] == 10 and info["fps"] == "25"
-    assert info["file_bytes"] == info["header_bytes"] + info["framing_bytes"] + sum(info["clip_payload_bytes"])
+    assert info["file_bytes"] == info["header_bytes"] + info["framing_bytes"] + info["payload_bytes"]
+    assert sum(g["clips"] for g in info["gops"]) == 3

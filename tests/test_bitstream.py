@@ -1,15 +1,14 @@
+"""2.x streams: the bit-packed header, GOP framing and checks, bounds, concealment."""
+
 from fractions import Fraction
 
 import numpy as np
 import pytest
 
-from bcdcodec import api
-from bcdcodec.bitstream import SequenceHeader, read_stream, write_stream
-from bcdcodec.diffusion import SamplerSettings
+from bcdcodec.bitstream import SequenceHeader, read_stream, stream_info, write_stream
+from bcdcodec.bitstream.v2 import header_to_bytes
 from bcdcodec.errors import (
-    CorruptPacketError,
     InvalidHeaderError,
-    ModelMismatchError,
     NotABcdError,
     StreamError,
     TruncatedStreamError,
@@ -18,122 +17,108 @@ from bcdcodec.errors import (
 
 
 def _header(**kw):
-    base = dict(
-        model_id=3,
-        weights_hash=b"\xab\xcd",
-        source_width=64,
-        source_height=64,
-        fps=Fraction(25),
-        frame_count=8,
-        clip_len=8,
-        model_size=64,
-        operating_point=160,
-        sampler=SamplerSettings("euler", 8, 0),
-        fit="stretch",
-    )
+    base = dict(model_id=1, weights_hash=b"\xab\xcd", source_width=64, source_height=64, fps=Fraction(25),
+                frame_count=8, clip_len=8)  # fmt: skip
     base.update(kw)
     return SequenceHeader(**base)
 
 
-def test_header_and_packets_round_trip():
-    header = _header(
-        source_width=1280,
-        source_height=720,
-        fps=Fraction(30000, 1001),
-        frame_count=20,
-        sampler=SamplerSettings("heun", 64, 2**32 - 1),
-        fit="pad",
-    )
-    packets = [b"\x01" * 5, b"\x02" * 300, b"\x03"]
-    parsed = read_stream(write_stream(header, packets))
-    assert parsed.header == header and parsed.packets == packets
+def _gops(*sizes_and_clips):
+    rng = np.random.default_rng(len(sizes_and_clips))
+    return [(clips, rng.bytes(size)) for size, clips in sizes_and_clips]
 
 
-def test_one_clip_overhead_is_small():
-    """Everything outside the clip payload of a one-clip 64x64 file at 160 bits/frame."""
-    data = write_stream(_header(), [b"\x55" * 60])
-    assert len(data) - 60 <= 25
+def test_header_round_trips_defaults_and_written_out_fields():
+    plain = _header()
+    assert len(header_to_bytes(plain, 1)) <= 8  # a one-clip 64x64 Sprites file: 8 header bytes
+    unusual = _header(
+        model_id=70000 % 65536, source_width=1000, source_height=562, fps=Fraction(7, 3), frame_count=12345,
+        clip_len=5, operating_point=3, sampler_kind="heun", sampler_steps=64, seed=2**32 - 1, fit="pad",
+        motion_prior_hash=b"\x12\x34",
+    )  # fmt: skip
+    for header, gops in ((plain, _gops((10, 1))), (unusual, _gops((300, 1000), (7, 1000), (1, 469)))):
+        parsed = read_stream(write_stream(header, gops))
+        assert parsed.header == header
+        assert [(u.clip_count, u.payload) for u in parsed.units] == gops
 
 
-@pytest.mark.parametrize("frame_count,clip_len,expected", [(8, 8, 1), (9, 8, 2), (1, 8, 1), (17, 4, 5)])
-def test_clip_count(frame_count, clip_len, expected):
-    assert _header(frame_count=frame_count, clip_len=clip_len).clip_count == expected
+def test_framing_costs_almost_nothing():
+    one = write_stream(_header(), _gops((20, 1)))
+    assert len(one) - 20 <= 8 + 2  # header + CRC-16: the single GOP has no length or count
+    many = write_stream(_header(frame_count=250), _gops(*[(30, 8)] * 3 + [(30, 8)]))
+    per_gop = (len(many) - len(header_to_bytes(_header(frame_count=250), 4)) - 4 * 30) / 4
+    assert per_gop <= 4  # length, clip count, CRC-16; per clip inside a GOP: nothing
+
+
+def test_large_gops_carry_a_crc32():
+    data = write_stream(_header(frame_count=16), _gops((400, 1), (400, 1)))
+    assert len(data) == len(header_to_bytes(_header(frame_count=16), 2)) + 2 + 1 + 400 + 4 + 400 + 4
 
 
 def test_every_truncation_is_a_typed_error():
-    data = write_stream(_header(frame_count=20), [b"\x10" * 40, b"\x20" * 3, b"\x30" * 9])
+    data = write_stream(_header(frame_count=40), _gops((40, 2), (3, 1), (9, 2)))
     for cut in range(len(data)):
         with pytest.raises(StreamError):
             read_stream(data[:cut])
-    with pytest.raises(TruncatedStreamError):
-        read_stream(data[:-1])
 
 
-def test_every_bit_flip_is_detected():
-    data = write_stream(_header(frame_count=16), [b"\x10\x99\x42" * 10, b"\x20" * 7])
+def test_every_bit_flip_is_detected_or_concealed():
+    header = _header(frame_count=40)
+    data = write_stream(header, _gops((12, 2), (5, 1), (9, 2)))
     for byte in range(len(data)):
         for bit in range(8):
             mutated = bytearray(data)
             mutated[byte] ^= 1 << bit
             with pytest.raises(StreamError):
                 read_stream(bytes(mutated))
+            try:
+                parsed = read_stream(bytes(mutated), conceal=True)
+            except StreamError:
+                continue
+            assert parsed.header == header  # a damaged header never passes a check
+            assert sum(u.clip_count for u in parsed.units) == header.clip_count
+            assert any(u.payload is None for u in parsed.units)
 
 
-def test_garbage_version_and_trailing_data():
-    data = write_stream(_header(), [b"\x11" * 10])
+def test_a_damaged_gop_costs_that_gop_only():
+    header = _header(frame_count=40)
+    gops = _gops((12, 2), (5, 1), (9, 2))
+    data = bytearray(write_stream(header, gops))
+    second = read_stream(bytes(data)).units[1]
+    data[second.offset + second.size - 3] ^= 0x10  # inside the second GOP's payload
+    parsed = read_stream(bytes(data), conceal=True)
+    assert [u.payload for u in parsed.units] == [gops[0][1], None, gops[2][1]]
+    assert [u.clip_count for u in parsed.units] == [2, 1, 2]
+
+
+def test_bad_magic_version_and_trailing_data():
+    data = write_stream(_header(), _gops((10, 1)))
     with pytest.raises(NotABcdError):
         read_stream(b"")
     with pytest.raises(NotABcdError):
         read_stream(np.random.default_rng(0).bytes(100))
     with pytest.raises(UnsupportedVersionError):
-        read_stream(data[:3] + bytes([0x20]) + data[4:])
+        read_stream(data[:2] + bytes([0x30]) + data[3:])
     with pytest.raises(UnsupportedVersionError):
-        read_stream(data[:3] + bytes([0x12]) + data[4:])
-    with pytest.raises(CorruptPacketError):  # 1.1 reads a 1.0 header, but the CRC covers the version byte
-        read_stream(data[:3] + bytes([0x11]) + data[4:])
-    with pytest.raises(CorruptPacketError):
+        read_stream(data[:2] + bytes([data[2] | 0b100]) + data[3:])  # minor 1
+    with pytest.raises(StreamError):
         read_stream(data + b"\x00")
 
 
-def test_hostile_lengths_are_refused_before_allocation():
-    head = _header(frame_count=2**24, clip_len=1).to_bytes()
+def test_hostile_counts_are_refused_before_allocation():
+    head = header_to_bytes(_header(frame_count=2**24, clip_len=1), 2)
     with pytest.raises(TruncatedStreamError):
-        read_stream(head + b"\xff\xff\x3f")  # claims a 1 MiB packet that is not there
+        read_stream(head + b"\xff\xff\x3f\x00")  # claims a 1 MiB GOP that is not there
     with pytest.raises(InvalidHeaderError):
-        read_stream(head + b"\xff\xff\xff\xff\x7f")  # length beyond the packet limit
+        read_stream(head + b"\xff\xff\xff\xff\x7f")  # length beyond the GOP limit
     with pytest.raises(InvalidHeaderError):
-        read_stream(_header().to_bytes()[:-1] + b"\x80\x80\x80\x80\x80\x01")  # overlong varint
+        read_stream(b"BC\x20" + b"\x00" * 8)  # an Exp-Golomb field longer than 32 bits
 
 
-def test_symbols_and_model_checks(tiny_model, sample_frames, other_checkpoint):
-    data = api.compress(sample_frames, tiny_model, fps=25)
-    _, symbols = api.decode_symbols(data, tiny_model)
-    assert [s.motion.shape[0] for s in symbols] == [4, 4, 2]
-    assert all(s.content.shape == (2, 4) for s in symbols)
-    with pytest.raises(ModelMismatchError):
-        api.decode_symbols(data, api.load_model(other_checkpoint))
-
-
-def test_real_bytes_against_ideal_code_length(tiny_model, sample_frames):
-    data = api.compress(sample_frames, tiny_model, fps=25)
-    parsed = read_stream(data)
-    _, clips = api.decode_symbols(data, tiny_model)
-    ideal = sum(tiny_model.tables.ideal_bits(s.content, s.motion) for s in clips)
-    payload_bits = 8 * sum(len(p) for p in parsed.packets)
-    assert ideal <= payload_bits <= ideal * 1.01 + 32 * len(clips)
-    assert len(data) == parsed.header_size + parsed.packet_overhead + payload_bits // 8
-
-
-def test_motion_prior_flag_and_hash():
-    plain = write_stream(_header(), [b"\x11" * 5])
-    flagged = write_stream(_header(motion_prior_hash=b"\x12\x34"), [b"\x11" * 5])
-    assert plain[3] == 0x10 and flagged[3] == 0x11 and len(flagged) == len(plain) + 2
-    header = read_stream(flagged).header
-    assert header.motion_prior_hash == b"\x12\x34" and header.version == (1, 1)
-    assert read_stream(plain).header.motion_prior_hash is None
-    flags_at = 4 + 1 + 2  # magic, version, model id 3 (1 byte), weights hash
-    assert flagged[flags_at] & 0b100
-    with pytest.raises(InvalidHeaderError):  # the prior flag in a 1.0 stream
-        read_stream(flagged[:3] + b"\x10" + flagged[4:])
-    with pytest.raises(InvalidHeaderError):  # reserved flag bit 3
-        read_stream(plain[:flags_at] + bytes([plain[flags_at] | 0b1000]) + plain[flags_at + 1 :])
+def test_info_shows_gops_and_overhead():
+    data = write_stream(_header(frame_count=40), _gops((12, 2), (5, 1), (9, 2)))
+    info = stream_info(data)
+    assert [g["clips"] for g in info["gops"]] == [2, 1, 2]
+    assert [g["start_s"] for g in info["gops"]] == [0.0, 0.64, 0.96]
+    assert info["payload_bytes"] == 26 and info["overhead_bytes"] == len(data) - 26
+    assert info["version"] == "2.0" and info["sampler"]["steps"] == "model"

@@ -1,4 +1,5 @@
-"""The committed conformance streams decode to their recorded symbols and re-encode byte for byte."""
+"""The committed conformance streams (1.0, 1.1 and 2.0) decode to their recorded symbols and
+re-encode byte for byte."""
 
 import json
 
@@ -6,8 +7,9 @@ import numpy as np
 import pytest
 
 from bcdcodec import api
-from bcdcodec.bitstream import read_stream, write_stream
+from bcdcodec.bitstream import read_stream, v1, v2
 from bcdcodec.coding.ans import encode_clip, encode_clip_with_prior
+from bcdcodec.coding.gop import encode_gop
 from bcdcodec.symbols import ClipSymbols
 
 from .conftest import CONFORMANCE
@@ -20,18 +22,20 @@ def conformance_model():
     return api.attach_prior(api.load_model(CONFORMANCE / "conformance-tiny.pt"), CONFORMANCE / "conformance-prior.pt")
 
 
-def test_there_is_a_prior_coded_stream():
-    assert any(json.loads(p.with_suffix(".json").read_text())["info"]["motion_coding"] == "prior" for p in STREAMS)
+def _expected(path):
+    return json.loads(path.with_suffix(".json").read_text())
 
 
-def test_there_are_conformance_streams():
-    assert len(STREAMS) >= 3
+def test_there_are_conformance_streams_of_every_kind():
+    kinds = {(e["info"]["version"][0], e["info"]["motion_coding"]) for e in map(_expected, STREAMS)}
+    assert kinds == {("1", "static"), ("1", "prior"), ("2", "static"), ("2", "prior")}
+    assert any(len(_expected(p)["info"].get("gops", [])) > 1 for p in STREAMS)
 
 
 @pytest.mark.parametrize("path", STREAMS, ids=lambda p: p.stem)
 def test_stream_decodes_to_recorded_symbols(path, conformance_model):
     data = path.read_bytes()
-    expected = json.loads(path.with_suffix(".json").read_text())
+    expected = _expected(path)
     assert api.stream_info(data) == expected["info"]
     _, clips = api.decode_symbols(data, conformance_model)
     assert [c.content.tolist() for c in clips] == [e["content"] for e in expected["clips"]]
@@ -41,15 +45,24 @@ def test_stream_decodes_to_recorded_symbols(path, conformance_model):
 @pytest.mark.parametrize("path", STREAMS, ids=lambda p: p.stem)
 def test_recorded_symbols_re_encode_to_the_same_bytes(path, conformance_model):
     data = path.read_bytes()
-    expected = json.loads(path.with_suffix(".json").read_text())
+    expected = _expected(path)
     header = read_stream(data).header
     tables = conformance_model.tables
-    payloads = []
-    for e in expected["clips"]:
-        symbols = ClipSymbols(np.array(e["content"], np.int32), np.array(e["motion"], np.int32))
-        if header.motion_prior_hash:
-            rows = conformance_model.prior.integer.tables(symbols.content, symbols.motion, tables.precision)
-            payloads.append(encode_clip_with_prior(symbols, tables, rows))
-        else:
-            payloads.append(encode_clip(symbols, tables))
-    assert write_stream(header, payloads) == data
+    clips = [ClipSymbols(np.array(e["content"], np.int32), np.array(e["motion"], np.int32)) for e in expected["clips"]]
+
+    def rows(clip):
+        return conformance_model.prior.integer.tables(clip.content, clip.motion, tables.precision)
+
+    prior = header.motion_prior_hash is not None
+    if header.version[0] == 1:
+        payloads = [encode_clip_with_prior(c, tables, rows(c)) if prior else encode_clip(c, tables) for c in clips]
+        assert v1.write_stream(header, payloads) == data
+        return
+    gops, first = [], 0
+    for gop in expected["info"]["gops"]:
+        members = clips[first : first + gop["clips"]]
+        motions = [c.motion for c in members]
+        gop_rows = [rows(c) for c in members] if prior else None
+        gops.append((len(members), encode_gop(members[0].content, motions, tables, gop_rows)))
+        first += gop["clips"]
+    assert v2.write_stream(header, gops) == data

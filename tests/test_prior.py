@@ -79,8 +79,8 @@ def test_prior_coded_round_trip_and_header(prior_model, tiny_model):
     static = api.compress(frames, tiny_model)
     coded = api.compress(frames, prior_model, motion_prior=True)
     header = read_stream(coded).header
-    assert header.version == (1, 1) and header.motion_prior_hash == prior_model.prior.digest[:2]
-    assert read_stream(static).header.version == (1, 0)
+    assert header.version == (2, 0) and header.motion_prior_hash == prior_model.prior.digest[:2]
+    assert read_stream(static).header.motion_prior_hash is None
     assert api.stream_info(coded)["motion_coding"] == "prior"
     _, symbols_static = api.decode_symbols(static, tiny_model)
     _, symbols_prior = api.decode_symbols(coded, prior_model)
@@ -171,7 +171,7 @@ def test_cli_prior_commands(tmp_path, sample_mp4, tiny_checkpoint, prior_path):
     bcd = tmp_path / "p.bcd"
     enc = run_cli("encode", sample_mp4, bcd, "--checkpoint", tiny_checkpoint, "--motion-prior", "--prior", prior_path)
     assert enc.returncode == 0, enc.stderr
-    assert json.loads(run_cli("info", bcd).stdout)["motion_coding"] == "prior"
+    assert json.loads(run_cli("info", bcd, "--json").stdout)["motion_coding"] == "prior"
     missing = run_cli("decode", bcd, tmp_path / "x.mp4", "--checkpoint", tiny_checkpoint)
     assert missing.returncode != 0 and "prior" in missing.stderr and not (tmp_path / "x.mp4").exists()
     dec = run_cli("decode", bcd, tmp_path / "p.mp4", "--checkpoint", tiny_checkpoint, "--prior", prior_path)

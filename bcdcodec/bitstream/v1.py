@@ -1,4 +1,5 @@
-"""Writing and parsing .bcd v1 streams. The byte layout is specified in bitstreams/SPEC.md.
+"""Writing and parsing .bcd 1.x streams (one ANS-coded packet per clip, each with its content).
+The byte layout is specified in bitstreams/SPEC.md, appendix A.
 
 Every count and length is checked against its bound before it is used, so a hostile or damaged
 file gets a typed :class:`~bcdcodec.errors.StreamError`, never a crash or a huge allocation.
@@ -7,7 +8,6 @@ file gets a typed :class:`~bcdcodec.errors.StreamError`, never a crash or a huge
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..errors import (
@@ -17,78 +17,60 @@ from ..errors import (
     TruncatedStreamError,
     UnsupportedVersionError,
 )
-from ..settings import FIT_POLICIES, SAMPLERS, SamplerSettings
+from ..settings import FIT_POLICIES, SAMPLERS
+from .header import (
+    HASH_PREFIX_BYTES,
+    MAX_CLIP_LEN,
+    MAX_FPS_TERM,
+    MAX_FRAMES,
+    MAX_PACKET_BYTES,
+    MAX_SIDE,
+    GopUnit,
+    ParsedStream,
+    SequenceHeader,
+)
 from .varint import Reader, encode_varint
 
 MAGIC = b"BCD"
 VERSION_MAJOR = 1
 VERSION_MINOR = 1  # 1.1 adds prior-coded motion; streams without it are written as 1.0
 FLAG_MOTION_PRIOR = 0b100
-HASH_PREFIX_BYTES = 2
-MAX_SIDE = 16384
-MAX_FRAMES = 1 << 24
-MAX_CLIP_LEN = 256
-MAX_PACKET_BYTES = 1 << 20
-MAX_FPS_TERM = 1 << 20
 
 
-@dataclass(frozen=True)
-class SequenceHeader:
-    """Everything a decoder needs besides the model weights."""
-
-    model_id: int
-    weights_hash: bytes  # first HASH_PREFIX_BYTES of the weights' sha256
-    source_width: int
-    source_height: int
-    fps: Fraction
-    frame_count: int
-    clip_len: int
-    model_size: int  # square model resolution in pixels
-    operating_point: int  # motion rate target of the model, bits per frame
-    sampler: SamplerSettings = field(default_factory=SamplerSettings)
-    fit: str = "stretch"
-    motion_prior_hash: bytes | None = None  # first 2 bytes of the motion prior's sha256 when motion is prior-coded
-    version: tuple[int, int] = (VERSION_MAJOR, 0)
-
-    @property
-    def clip_count(self) -> int:
-        return -(-self.frame_count // self.clip_len)
-
-    def frames_in_clip(self, index: int) -> int:
-        return min(self.clip_len, self.frame_count - index * self.clip_len)
-
-    def to_bytes(self) -> bytes:
-        if len(self.weights_hash) != HASH_PREFIX_BYTES:
-            raise ValueError("weights_hash must be a 2-byte prefix")
-        flags = FIT_POLICIES.index(self.fit)
-        prior = b""
-        if self.motion_prior_hash is not None:
-            if len(self.motion_prior_hash) != HASH_PREFIX_BYTES:
-                raise ValueError("motion_prior_hash must be a 2-byte prefix")
-            flags |= FLAG_MOTION_PRIOR
-            prior = self.motion_prior_hash
-        minor = 1 if prior else 0
-        sampler = (SAMPLERS.index(self.sampler.kind) << 7) | (self.sampler.steps - 1)
-        return b"".join(
-            [
-                MAGIC,
-                bytes([(VERSION_MAJOR << 4) | minor]),
-                encode_varint(self.model_id),
-                self.weights_hash,
-                bytes([flags]),
-                prior,
-                encode_varint(self.source_width),
-                encode_varint(self.source_height),
-                encode_varint(self.fps.numerator),
-                encode_varint(self.fps.denominator),
-                encode_varint(self.frame_count),
-                encode_varint(self.clip_len),
-                encode_varint(self.model_size),
-                encode_varint(self.operating_point),
-                bytes([sampler]),
-                encode_varint(self.sampler.seed),
-            ]
-        )
+def header_to_bytes(h: SequenceHeader) -> bytes:
+    if len(h.weights_hash) != HASH_PREFIX_BYTES:
+        raise ValueError("weights_hash must be a 2-byte prefix")
+    flags = FIT_POLICIES.index(h.fit)
+    prior = b""
+    if h.motion_prior_hash is not None:
+        if len(h.motion_prior_hash) != HASH_PREFIX_BYTES:
+            raise ValueError("motion_prior_hash must be a 2-byte prefix")
+        flags |= FLAG_MOTION_PRIOR
+        prior = h.motion_prior_hash
+    minor = 1 if prior else 0
+    if h.model_size is None or h.operating_point is None or h.sampler_steps is None:
+        raise ValueError("a 1.x header spells out model size, operating point and sampler steps")
+    sampler = (SAMPLERS.index(h.sampler_kind) << 7) | (h.sampler_steps - 1)
+    return b"".join(
+        [
+            MAGIC,
+            bytes([(VERSION_MAJOR << 4) | minor]),
+            encode_varint(h.model_id),
+            h.weights_hash,
+            bytes([flags]),
+            prior,
+            encode_varint(h.source_width),
+            encode_varint(h.source_height),
+            encode_varint(h.fps.numerator),
+            encode_varint(h.fps.denominator),
+            encode_varint(h.frame_count),
+            encode_varint(h.clip_len),
+            encode_varint(h.model_size),
+            encode_varint(h.operating_point),
+            bytes([sampler]),
+            encode_varint(h.seed),
+        ]
+    )
 
 
 def _read_header(r: Reader) -> SequenceHeader:
@@ -127,7 +109,7 @@ def _read_header(r: Reader) -> SequenceHeader:
     if sampler_byte & 0x40:
         raise InvalidHeaderError("sampler byte has its reserved bit set")
     seed = r.varint("seed", 0, 2**32 - 1)
-    sampler = SamplerSettings(kind=SAMPLERS[sampler_byte >> 7], steps=(sampler_byte & 0x3F) + 1, seed=seed)
+
     return SequenceHeader(
         model_id=model_id,
         weights_hash=weights_hash,
@@ -138,19 +120,13 @@ def _read_header(r: Reader) -> SequenceHeader:
         clip_len=clip_len,
         model_size=model_size,
         operating_point=operating_point,
-        sampler=sampler,
+        sampler_kind=SAMPLERS[sampler_byte >> 7],
+        sampler_steps=(sampler_byte & 0x3F) + 1,
+        seed=seed,
         fit=FIT_POLICIES[flags & 0b11],
         motion_prior_hash=prior_hash,
         version=(major, minor),
     )
-
-
-@dataclass
-class ParsedStream:
-    header: SequenceHeader
-    header_size: int  # bytes of the sequence header
-    packets: list[bytes]  # clip payloads, in order, each CRC-checked
-    packet_overhead: int  # bytes of packet lengths + CRCs + end marker
 
 
 def _crc(header_bytes: bytes, length_bytes: bytes, payload: bytes) -> bytes:
@@ -161,7 +137,7 @@ def write_stream(header: SequenceHeader, payloads: list[bytes]) -> bytes:
     """Serialise a whole stream. ``payloads`` holds one entropy-coded clip per packet."""
     if len(payloads) != header.clip_count:
         raise ValueError(f"{len(payloads)} packets for {header.clip_count} clips")
-    head = header.to_bytes()
+    head = header_to_bytes(header)
     parts = [head]
     for payload in payloads:
         if not 1 <= len(payload) <= MAX_PACKET_BYTES:
@@ -178,7 +154,7 @@ def read_stream(data: bytes) -> ParsedStream:
     header = _read_header(r)
     header_size = r.pos
     head = r.data[:header_size]
-    packets = []
+    units = []
     for index in range(header.clip_count):
         start = r.pos
         length = r.varint(f"length of packet {index}", 0, MAX_PACKET_BYTES)
@@ -192,12 +168,12 @@ def read_stream(data: bytes) -> ParsedStream:
             raise CorruptPacketError(
                 f"packet {index} of {header.clip_count} fails its CRC32 check (header or packet damaged)"
             )
-        packets.append(payload)
+        units.append(GopUnit(index, 1, payload, start, r.pos - start))
     if r.remaining == 0:
         raise TruncatedStreamError("stream ends before its end marker")
     if r.u8("end marker") != 0:
         raise CorruptPacketError(f"expected the end marker after {header.clip_count} packets")
     if r.remaining:
         raise CorruptPacketError(f"{r.remaining} bytes of unexpected data after the end marker")
-    overhead = len(r.data) - header_size - sum(len(p) for p in packets)
-    return ParsedStream(header, header_size, packets, overhead)
+    overhead = len(r.data) - header_size - sum(len(u.payload) for u in units)
+    return ParsedStream(header, header_size, units, overhead)

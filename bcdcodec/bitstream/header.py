@@ -1,0 +1,82 @@
+"""What a decoder needs besides the model weights, for every stream version, and the parsed form
+of a stream (header + GOP units)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ..settings import SamplerSettings
+
+HASH_PREFIX_BYTES = 2
+MAX_SIDE = 16384
+MAX_FRAMES = 1 << 24
+MAX_CLIP_LEN = 256
+MAX_PACKET_BYTES = 1 << 20
+MAX_FPS_TERM = 1 << 20
+
+
+@dataclass(frozen=True)
+class SequenceHeader:
+    """The sequence header. In 2.x streams ``model_size``, ``operating_point`` and
+    ``sampler_steps`` may be ``None``: "the model's own" (its resolution, its top operating point,
+    its default sampling steps), resolved from the model that the id and weights hash name."""
+
+    model_id: int
+    weights_hash: bytes  # first HASH_PREFIX_BYTES of the weights' sha256
+    source_width: int
+    source_height: int
+    fps: Fraction
+    frame_count: int
+    clip_len: int
+    model_size: int | None = None  # square model resolution in pixels
+    operating_point: int | None = None  # 1.x: motion rate target in bits/frame; 2.x: operating point index
+    sampler_kind: str = "euler"
+    sampler_steps: int | None = None
+    seed: int = 0  # seeds the decoder's noise
+    fit: str = "stretch"
+    motion_prior_hash: bytes | None = None  # first 2 bytes of the motion prior's sha256 when prior-coded
+    version: tuple[int, int] = (2, 0)
+
+    @property
+    def clip_count(self) -> int:
+        return -(-self.frame_count // self.clip_len)
+
+    def frames_in_clip(self, index: int) -> int:
+        return min(self.clip_len, self.frame_count - index * self.clip_len)
+
+    def sampler(self, default_steps: int) -> SamplerSettings:
+        """The recorded sampler, with the model's ``default_steps`` where the stream defers to it."""
+        return SamplerSettings(self.sampler_kind, self.sampler_steps or default_steps, self.seed)
+
+    @property
+    def seconds(self) -> float:
+        return self.frame_count / float(self.fps)
+
+
+@dataclass
+class GopUnit:
+    """One independently decodable unit: the content of clips ``first_clip ...`` and the motion of
+    ``clip_count`` clips. 1.x streams have one unit per clip (each clip carries its content).
+    ``payload`` is ``None`` when the unit is damaged (``damage`` says how; only when parsing
+    with concealment)."""
+
+    first_clip: int
+    clip_count: int
+    payload: bytes | None
+    offset: int  # byte offset of the unit in the stream
+    size: int  # bytes of the unit, framing included
+    damage: str = ""
+
+
+@dataclass
+class ParsedStream:
+    header: SequenceHeader
+    header_size: int  # bytes of the sequence header
+    units: list[GopUnit]
+    framing_bytes: int  # bytes of lengths, counts, CRCs and end markers
+
+    @property
+    def packets(self) -> list[bytes]:
+        """The payloads in order (every unit intact)."""
+        return [u.payload for u in self.units]

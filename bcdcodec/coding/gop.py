@@ -1,0 +1,148 @@
+"""Bit-exact coding of one GOP (2.x streams): the content symbols once, then the motion symbols of
+each clip, in one range-coded payload (constriction's ``RangeEncoder``, 32-bit words) under the
+frozen integer tables.
+
+Decode order: the content symbols channel by channel (K each); then, clip by clip, the motion
+symbols group by group (T each) under the static tables, or frame by frame (groups in order)
+under rows the motion prior derives from the clip's content and earlier frames.
+
+Termination: the coder's words are written little-endian and then cut as short as decoding
+allows. A decoder pads the payload with zero bytes; of the candidate endings (each prefix of the
+flushed bytes, as is or with its last byte raised by one) the encoder keeps the shortest one
+from which its own decoder returns every symbol. Decoding is integer arithmetic throughout, so
+every decoder returns the same symbols from those bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import constriction
+import numpy as np
+
+from ..errors import CorruptPacketError
+from .tables import CodingTables
+
+# frame_rows(content [K, Cc], motion [t + 1, N]) -> the [N, S] rows of frame t of a clip
+FrameRows = Callable[[np.ndarray, np.ndarray], np.ndarray]
+WORD_BYTES = 4
+
+
+def _model(freq_row: np.ndarray):
+    # integers are exact in float64, so every machine builds the identical quantized model
+    return constriction.stream.model.Categorical(freq_row.astype(np.float64), perfect=False)
+
+
+def _check_symbols(content: np.ndarray, motions: list[np.ndarray], tables: CodingTables) -> None:
+    if content.ndim != 2 or content.shape[1] != tables.content.shape[0]:
+        raise ValueError("content symbols do not match the coding tables")
+    if (content < 0).any() or (content >= tables.content.shape[1]).any():
+        raise ValueError("content symbol outside its table")
+    for motion in motions:
+        if motion.ndim != 2 or motion.shape[1] != tables.motion.shape[0] or not len(motion):
+            raise ValueError("motion symbols do not match the coding tables")
+        if (motion < 0).any() or (motion >= tables.motion.shape[1]).any():
+            raise ValueError("motion symbol outside its table")
+
+
+def encode_gop(
+    content: np.ndarray,
+    motions: list[np.ndarray],
+    tables: CodingTables,
+    prior_rows: list[np.ndarray] | None = None,
+) -> bytes:
+    """``content [K, Cc]`` and each clip's ``motion [T_i, N]`` -> the GOP payload. With
+    ``prior_rows`` (one ``[T_i, N, S]`` array per clip) motion is coded under those rows."""
+    content = np.ascontiguousarray(content, dtype=np.int32)
+    motions = [np.ascontiguousarray(m, dtype=np.int32) for m in motions]
+    _check_symbols(content, motions, tables)
+    coder = constriction.stream.queue.RangeEncoder()
+    for channel in range(content.shape[1]):
+        coder.encode(np.ascontiguousarray(content[:, channel]), _model(tables.content[channel]))
+    for i, motion in enumerate(motions):
+        if prior_rows is None:
+            for group in range(motion.shape[1]):
+                coder.encode(np.ascontiguousarray(motion[:, group]), _model(tables.motion[group]))
+            continue
+        rows = prior_rows[i]
+        if rows.shape[:2] != motion.shape:
+            raise ValueError("the prior's rows do not match the motion symbols")
+        for t in range(motion.shape[0]):
+            for group in range(motion.shape[1]):
+                coder.encode(motion[t, group : group + 1], _model(rows[t, group]))
+    flushed = coder.get_compressed().astype("<u4").tobytes()
+
+    def fixed_rows(clip: int) -> FrameRows | None:
+        if prior_rows is None:
+            return None
+        return lambda _content, motion: prior_rows[clip][len(motion) - 1]
+
+    frames = [len(m) for m in motions]
+    for candidate in _endings(flushed, _ideal_bytes(content, motions, tables, prior_rows)):
+        try:
+            got_content, got_motions = decode_gop(candidate, tables, content.shape[0], frames, fixed_rows)
+        except CorruptPacketError:
+            continue
+        if np.array_equal(got_content, content) and all(map(np.array_equal, got_motions, motions)):
+            return candidate
+    raise AssertionError("the flushed range coder output does not decode")  # pragma: no cover
+
+
+def _ideal_bytes(content, motions, tables: CodingTables, prior_rows) -> float:
+    """The information content of the symbols under their tables, in bytes: no ending is shorter."""
+    scale = float(1 << tables.precision)
+    bits = -np.log2(tables.content[np.arange(content.shape[1])[None, :], content] / scale).sum()
+    for i, motion in enumerate(motions):
+        if prior_rows is None:
+            freq = tables.motion[np.arange(motion.shape[1])[None, :], motion]
+        else:
+            freq = np.take_along_axis(prior_rows[i], motion[..., None].astype(np.int64), -1)[..., 0]
+        bits += -np.log2(freq / scale).sum()
+    return float(bits) / 8
+
+
+def _endings(flushed: bytes, ideal_bytes: float):
+    """Candidate payloads, shortest first, from one byte below the symbols' information content:
+    each prefix, then that prefix with its last byte + 1."""
+    for size in range(max(1, int(ideal_bytes) - 1), len(flushed) + 1):
+        prefix = flushed[:size]
+        yield prefix
+        if prefix[-1] < 0xFF:
+            yield prefix[:-1] + bytes([prefix[-1] + 1])
+
+
+def decode_gop(
+    payload: bytes,
+    tables: CodingTables,
+    num_queries: int,
+    frames: list[int],
+    frame_rows: Callable[[int], FrameRows | None] | None = None,
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Inverse of :func:`encode_gop`: ``content [K, Cc]`` and one ``motion [T_i, N]`` per clip of
+    ``frames[i]`` frames. ``frame_rows(clip)`` gives the prior's rows of that clip (``None`` for
+    static tables). Raises :class:`CorruptPacketError` if the payload does not decode."""
+    padded = payload + b"\x00" * (-len(payload) % WORD_BYTES + 2 * WORD_BYTES)
+    words = np.frombuffer(padded, dtype="<u4").astype(np.uint32)
+    groups = tables.motion.shape[0]
+    try:
+        coder = constriction.stream.queue.RangeDecoder(words)
+        content = np.stack(
+            [coder.decode(_model(tables.content[c]), num_queries) for c in range(tables.content.shape[0])], axis=1
+        ).astype(np.int32)
+        motions = []
+        for clip, count in enumerate(frames):
+            rows_of = frame_rows(clip) if frame_rows is not None else None
+            if rows_of is None:
+                motion = np.stack([coder.decode(_model(tables.motion[g]), count) for g in range(groups)], axis=1)
+            else:
+                motion = np.zeros((count, groups), dtype=np.int32)
+                for t in range(count):
+                    rows = rows_of(content, motion[: t + 1])
+                    for group in range(groups):
+                        motion[t, group] = coder.decode(_model(rows[group]), 1)[0]
+            motions.append(motion.astype(np.int32))
+    except BaseException as exc:  # constriction raises plain exceptions (or panics) on bad data
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        raise CorruptPacketError(f"GOP payload does not decode: {exc}") from None
+    return content, motions

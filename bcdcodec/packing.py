@@ -1,0 +1,124 @@
+"""Clip symbols <-> GOP payloads: where GOPs start (the encoder's choice), coding each GOP, and
+decoding the units of a parsed stream of any version into per-clip symbols.
+
+A GOP codes the content of its first clip once; every clip of the GOP is rendered with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .bitstream import ParsedStream
+from .coding.ans import decode_clip, decode_clip_with_prior
+from .coding.gop import decode_gop, encode_gop
+from .coding.tables import CodingTables
+from .errors import CorruptPacketError, InvalidArgumentError
+from .symbols import ClipSymbols
+
+DEFAULT_GOP_SECONDS = 2.0  # content every 2 s: a face does not change faster (talking heads)
+# a new GOP starts early when a clip's content differs from its GOP's by more than this, in
+# standard deviations of the (standardised) content latent per value: a scene cut
+DEFAULT_SCENE_CUT = 1.0
+MAX_GOP_SECONDS = 60.0
+
+# rows(content [K, Cc], motion [T, N]) -> [T, N, S] frequency rows of a clip under the motion prior
+PriorRows = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def content_change(a: np.ndarray, b: np.ndarray, content_gain: float) -> float:
+    """Mean absolute difference of two content latents (symbols, one step per unit), in standard
+    deviations of the standardised content."""
+    return float(np.abs(a.astype(np.float64) - b).mean() / content_gain)
+
+
+@dataclass
+class GopWriter:
+    """Collects clip symbols and closes a GOP when it holds ``max_clips`` clips or a clip's content
+    moved more than ``scene_cut`` from the GOP's (``None``: never)."""
+
+    tables: CodingTables
+    max_clips: int
+    content_gain: float
+    scene_cut: float | None = DEFAULT_SCENE_CUT
+    prior_rows: PriorRows | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_clips < 1:
+            raise InvalidArgumentError("a GOP holds at least one clip")
+        self.gops: list[tuple[int, bytes]] = []
+        self._content: np.ndarray | None = None
+        self._motions: list[np.ndarray] = []
+
+    def add(self, symbols: ClipSymbols) -> None:
+        cut = (
+            self._content is not None
+            and self.scene_cut is not None
+            and content_change(symbols.content, self._content, self.content_gain) > self.scene_cut
+        )
+        if self._content is not None and (len(self._motions) == self.max_clips or cut):
+            self._close()
+        if self._content is None:
+            self._content = symbols.content
+        self._motions.append(symbols.motion)
+
+    def _close(self) -> None:
+        rows = None
+        if self.prior_rows is not None:
+            rows = [self.prior_rows(self._content, motion) for motion in self._motions]
+        self.gops.append((len(self._motions), encode_gop(self._content, self._motions, self.tables, rows)))
+        self._content, self._motions = None, []
+
+    def finish(self) -> list[tuple[int, bytes]]:
+        """Every GOP as ``(clip count, payload)``."""
+        if self._content is not None:
+            self._close()
+        return self.gops
+
+
+def decode_units(
+    parsed: ParsedStream,
+    tables: CodingTables,
+    num_queries: int,
+    prior_rows: PriorRows | None,
+    clips: range | None = None,
+    conceal: bool = False,
+) -> dict[int, ClipSymbols | None]:
+    """The symbols of every clip in ``clips`` (default: all), entropy-decoding only the units that
+    hold them. With ``conceal``, a damaged unit (or one whose payload does not decode) gives
+    ``None`` for its clips; otherwise it raises :class:`CorruptPacketError`."""
+    header = parsed.header
+    wanted = clips if clips is not None else range(header.clip_count)
+    out: dict[int, ClipSymbols | None] = {}
+    for unit in parsed.units:
+        span = range(unit.first_clip, unit.first_clip + unit.clip_count)
+        if not (span.start < wanted.stop and wanted.start < span.stop):
+            continue
+        try:
+            if unit.payload is None:
+                raise CorruptPacketError(unit.damage)
+            decoded = _decode_unit(unit.payload, header, span, tables, num_queries, prior_rows)
+        except CorruptPacketError:
+            if not conceal:
+                raise
+            decoded = [None] * len(span)
+        out.update(zip(span, decoded))
+    return {c: out[c] for c in wanted}
+
+
+def _decode_unit(payload, header, span: range, tables, num_queries, prior_rows) -> list[ClipSymbols]:
+    frames = [header.frames_in_clip(c) for c in span]
+    if header.version[0] == 1:  # one clip per packet, its own content
+        if prior_rows is None:
+            return [decode_clip(payload, tables, num_queries, frames[0])]
+        return [decode_clip_with_prior(payload, tables, num_queries, frames[0], _frame_rows(prior_rows))]
+    rows = None if prior_rows is None else (lambda _clip: _frame_rows(prior_rows))
+    content, motions = decode_gop(payload, tables, num_queries, frames, rows)
+    return [ClipSymbols(content, motion) for motion in motions]
+
+
+def _frame_rows(prior_rows: PriorRows):
+    """Frame ``t``'s rows from the rows of a clip's first ``t + 1`` frames."""
+    return lambda content, motion: prior_rows(content, motion)[-1]
