@@ -69,23 +69,33 @@ def header_to_bytes(h: SequenceHeader, gop_count: int) -> bytes:
     if h.fps not in FRAME_RATES:
         w.exp_golomb(h.fps.numerator - 1)
         w.exp_golomb(h.fps.denominator - 1)
-    w.exp_golomb(h.frame_count - 1)
-    w.flag(h.clip_len != DEFAULT_CLIP_LEN)
-    if h.clip_len != DEFAULT_CLIP_LEN:
-        w.exp_golomb(h.clip_len - 1)
+    defaults = (h.clip_len, h.operating_point, h.sampler_kind, h.sampler_steps, h.seed) == (
+        DEFAULT_CLIP_LEN,
+        None,
+        "euler",
+        None,
+        0,
+    )
+    w.flag(not defaults)
+    if not defaults:
+        w.flag(h.clip_len != DEFAULT_CLIP_LEN)
+        if h.clip_len != DEFAULT_CLIP_LEN:
+            w.exp_golomb(h.clip_len - 1)
+        w.flag(h.operating_point is not None)
+        if h.operating_point is not None:
+            w.exp_golomb(h.operating_point)
+        w.flag(h.sampler_kind != "euler" or h.sampler_steps is not None)
+        if h.sampler_kind != "euler" or h.sampler_steps is not None:
+            if h.sampler_steps is None:
+                raise ValueError("a non-default sampler kind needs its steps spelled out")
+            w.bits(SAMPLERS.index(h.sampler_kind), 1)
+            w.bits(h.sampler_steps - 1, 6)
+        w.flag(h.seed != 0)
+        if h.seed:
+            w.bits(h.seed, 32)
+    w.exp_golomb(h.clip_count - 1)
+    w.exp_golomb(h.clip_len - h.frames_in_clip(h.clip_count - 1))
     w.exp_golomb(gop_count - 1)
-    w.flag(h.operating_point is not None)
-    if h.operating_point is not None:
-        w.exp_golomb(h.operating_point)
-    w.flag(h.sampler_kind != "euler" or h.sampler_steps is not None)
-    if h.sampler_kind != "euler" or h.sampler_steps is not None:
-        if h.sampler_steps is None:
-            raise ValueError("a non-default sampler kind needs its steps spelled out")
-        w.bits(SAMPLERS.index(h.sampler_kind), 1)
-        w.bits(h.sampler_steps - 1, 6)
-    w.flag(h.seed != 0)
-    if h.seed:
-        w.bits(h.seed, 32)
     return MAGIC + w.to_bytes()
 
 
@@ -122,19 +132,23 @@ def _read_header(data: bytes) -> tuple[SequenceHeader, int, int]:
             raise InvalidHeaderError(f"frame rate {num}/{den} is above 1000, not in lowest terms, or has a code")
     else:
         fps = FRAME_RATES[rate_code]
-    frame_count = r.exp_golomb("frame count", 0, MAX_FRAMES - 1) + 1
-    clip_len = DEFAULT_CLIP_LEN
-    if r.flag("clip length flag"):
-        clip_len = r.exp_golomb("clip length", 0, MAX_CLIP_LEN - 1) + 1
-        if clip_len == DEFAULT_CLIP_LEN:
-            raise InvalidHeaderError("the default clip length is written out")
-    clip_count = -(-frame_count // clip_len)
+    clip_len, operating_point, kind, steps, seed = DEFAULT_CLIP_LEN, None, "euler", None, 0
+    if r.flag("coding defaults flag"):
+        if r.flag("clip length flag"):
+            clip_len = r.exp_golomb("clip length", 0, MAX_CLIP_LEN - 1) + 1
+            if clip_len == DEFAULT_CLIP_LEN:
+                raise InvalidHeaderError("the default clip length is written out")
+        operating_point = r.exp_golomb("operating point", 0, 255) if r.flag("operating point flag") else None
+        if r.flag("sampler flag"):
+            kind, steps = SAMPLERS[r.bits(1, "sampler kind")], r.bits(6, "sampler steps") + 1
+        seed = r.bits(32, "seed") if r.flag("seed flag") else 0
+        if (clip_len, operating_point, kind, steps, seed) == (DEFAULT_CLIP_LEN, None, "euler", None, 0):
+            raise InvalidHeaderError("coding defaults are written out")
+    clip_count = r.exp_golomb("clip count", 0, MAX_FRAMES // clip_len - 1) + 1
+    frame_count = clip_count * clip_len - r.exp_golomb("frames missing from the last clip", 0, clip_len - 1)
+    if frame_count > MAX_FRAMES:
+        raise InvalidHeaderError(f"frame count {frame_count} is above {MAX_FRAMES}")
     gop_count = r.exp_golomb("GOP count", 0, clip_count - 1) + 1
-    operating_point = r.exp_golomb("operating point", 0, 255) if r.flag("operating point flag") else None
-    kind, steps = "euler", None
-    if r.flag("sampler flag"):
-        kind, steps = SAMPLERS[r.bits(1, "sampler kind")], r.bits(6, "sampler steps") + 1
-    seed = r.bits(32, "seed") if r.flag("seed flag") else 0
     end = r.end_of_header()
     header = SequenceHeader(
         model_id=model_id, weights_hash=weights_hash, source_width=width, source_height=height, fps=fps,
