@@ -6,7 +6,7 @@ works without importing torch.
 
 from .errors import BcdError
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 _API = (
     "CodecModel",
     "compress",

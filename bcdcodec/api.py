@@ -18,14 +18,18 @@ from .bitstream import stream_info
 from .codec import (
     CodecModel,
     Decoded,
+    WrittenVideo,
     attach_prior,
     compress,
     decode_stream,
     decode_symbols,
     decompress,
     encode_source,
+    iter_decoded,
     load_model,
+    plan_decode,
     with_bundled_prior,
+    write_rendered,
 )
 from .errors import BcdError, StreamError
 from .fileio import read_stream_file, write_bytes_atomic
@@ -33,7 +37,7 @@ from .generate import generate
 from .packing import DEFAULT_GOP_SECONDS, DEFAULT_SCENE_CUT
 from .settings import SamplerSettings
 from .transfer import transfer
-from .video import Video, open_video, write_video
+from .video import Video, open_video
 
 
 def compress_file(
@@ -71,14 +75,16 @@ def decompress_file(
     start: float = 0.0,
     duration: float | None = None,
     conceal: bool = False,
-) -> Decoded:
+) -> WrittenVideo:
     """Decode a .bcd file (from ``start`` seconds for ``duration``; ``conceal`` damaged GOPs) and
-    write the video (.mp4/.mkv/.mov, .y4m, or a PNG folder) atomically."""
-    decoded = decode_stream(
-        read_stream_file(src), model, steps=steps, progress=progress, start=start, duration=duration, conceal=conceal
-    )
-    write_video(decoded.video, dst, force)
-    return decoded
+    write the video (.mp4/.mkv/.mov, .y4m, or a PNG folder) atomically, clip by clip: memory does
+    not grow with the length of the video."""
+    plan = plan_decode(read_stream_file(src), model, start, duration, conceal)
+    lost: list[tuple[float, float]] = []
+    chunks = iter_decoded(plan, steps=steps, progress=progress, conceal=conceal, lost=lost)
+    written = write_rendered(chunks, plan.header, dst, plan.header.fps, force)
+    written.lost = lost
+    return written
 
 
 __all__ = [
@@ -88,9 +94,11 @@ __all__ = [
     "SamplerSettings",
     "StreamError",
     "Video",
+    "WrittenVideo",
     "attach_prior",
     "compress",
     "compress_file",
+    "decode_stream",
     "decode_symbols",
     "decompress",
     "decompress_file",

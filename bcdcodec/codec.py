@@ -22,13 +22,15 @@ from .checkpoint import load_checkpoint, weights_digest
 from .clips import iter_clips
 from .coding.tables import CodingTables
 from .diffusion import clip_noise
-from .errors import InvalidArgumentError, ModelLoadError, ModelMismatchError, VideoError
+from .errors import InvalidArgumentError, ModelLoadError, ModelMismatchError, OutputTooLargeError, VideoError
 from .models.bcd import BCDModel
 from .packing import DEFAULT_GOP_SECONDS, DEFAULT_SCENE_CUT, MAX_GOP_SECONDS, GopWriter, PriorRows, decode_units
 from .prior_file import LoadedPrior, load_prior
 from .settings import SamplerSettings
 from .symbols import ClipSymbols
-from .video import Video, VideoSource, fit_frames, unfit_frames
+from .video import Video, VideoSource, VideoWriter, fit_frames, unfit_frames
+
+MAX_OUTPUT_PIXELS = 7680 * 4320  # 8K: the largest output frame a stream may ask for
 
 
 @dataclass
@@ -237,33 +239,35 @@ def render_clips(
     overrides its step count) and map the frames back to the header's source geometry. A
     ``None`` clip (lost; clip ``first_clip + i`` of the stream) repeats the last frame before it
     (mid-grey at the start). Returns ``[T, H, W, 3]`` uint8, lost clips' frames included."""
+    return np.concatenate(list(iter_rendered(clips, header, model, steps, progress, desc, first_clip)))
+
+
+def iter_rendered(clips, header: SequenceHeader, model: CodecModel, steps=None, progress=False, desc="decode",
+                  first_clip: int = 0):  # fmt: skip
+    """:func:`render_clips` one clip at a time: yields ``[t, H, W, 3]`` uint8 per clip, so that
+    memory does not grow with the length of the video. Refuses output frames above
+    ``MAX_OUTPUT_PIXELS`` before any work."""
+    height, width, _ = output_shape(header)
+    if height * width > MAX_OUTPUT_PIXELS:
+        raise OutputTooLargeError(
+            f"stream asks for {width}x{height} frames; this decoder writes at most {MAX_OUTPUT_PIXELS} pixels (8K)"
+        )
     recorded = header.sampler(model.cfg.default_steps)
     settings = SamplerSettings(recorded.kind, steps or recorded.steps, recorded.seed)
     size = model.cfg.image_size
     noise = clip_noise((3, size, size), settings.seed)
-    out, last = [], None
-    for symbols in tqdm(clips, desc=desc, unit="clip", disable=not progress, file=sys.stderr):
+    previous = np.full((height, width, 3), 128, np.uint8)
+    for i, symbols in enumerate(tqdm(clips, desc=desc, unit="clip", disable=not progress, file=sys.stderr)):
         if symbols is None:
-            out.append(None)
-            continue
-        frames = model.net.render_symbols(symbols, settings, noise)
-        out.append(unfit_frames(frames, header.source_width, header.source_height, header.fit).numpy())
-        last = out[-1][-1]
-    return _fill_lost(out, header, first_clip, last)
-
-
-def _fill_lost(out: list, header: SequenceHeader, first_clip: int, any_frame) -> np.ndarray:
-    shape = any_frame.shape if any_frame is not None else _output_shape(header)
-    filled, previous = [], np.full(shape, 128, np.uint8)
-    for i, frames in enumerate(out):
-        if frames is None:
             frames = np.repeat(previous[None], header.frames_in_clip(first_clip + i), axis=0)
-        filled.append(frames)
+        else:
+            decoded = model.net.render_symbols(symbols, settings, noise)
+            frames = unfit_frames(decoded, header.source_width, header.source_height, header.fit).numpy()
         previous = frames[-1]
-    return np.concatenate(filled)
+        yield frames
 
 
-def _output_shape(header: SequenceHeader) -> tuple[int, int, int]:
+def output_shape(header: SequenceHeader) -> tuple[int, int, int]:
     """``(H, W, 3)`` of decoded frames: the source size, or the coded square for ``crop``."""
     if header.fit == "crop":
         side = min(header.source_width, header.source_height)
@@ -272,9 +276,90 @@ def _output_shape(header: SequenceHeader) -> tuple[int, int, int]:
 
 
 @dataclass
+class WrittenVideo:
+    """What was written to a video file: frame count, size, rate, and concealed spans (seconds)."""
+
+    path: Path
+    frame_count: int
+    width: int
+    height: int
+    fps: Fraction
+    lost: list[tuple[float, float]] = dataclasses.field(default_factory=list)
+
+
+def write_rendered(chunks, header: SequenceHeader, dst, fps: Fraction, force: bool = False) -> WrittenVideo:
+    """Write frame chunks (from :func:`iter_rendered` or :func:`iter_decoded`) to ``dst`` as they
+    come, atomically; memory does not grow with the frame count."""
+    with VideoWriter(dst, fps, force) as writer:
+        for frames in chunks:
+            writer.write(frames)
+    height, width, _ = output_shape(header)
+    return WrittenVideo(Path(dst), writer.count, width, height, fps)
+
+
+@dataclass
 class Decoded:
     video: Video
     lost: list[tuple[float, float]]  # concealed spans, [start, end) in seconds
+
+
+@dataclass
+class DecodePlan:
+    """What a decode covers: frames ``[first, end)`` of the stream, in ``clips``."""
+
+    parsed: ParsedStream
+    model: CodecModel
+    first: int
+    end: int
+    clips: range
+
+    @property
+    def header(self) -> SequenceHeader:
+        return self.parsed.header
+
+
+def plan_decode(data: bytes, model: CodecModel | None, start: float = 0.0, duration: float | None = None,
+                conceal: bool = False) -> DecodePlan:  # fmt: skip
+    """Parse the stream, find its model, and the clips holding ``start`` .. ``start + duration``."""
+    parsed = read_stream(data, conceal)
+    header = parsed.header
+    height, width, _ = output_shape(header)
+    if height * width > MAX_OUTPUT_PIXELS:
+        raise OutputTooLargeError(
+            f"stream asks for {width}x{height} frames; this decoder writes at most {MAX_OUTPUT_PIXELS} pixels (8K)"
+        )
+    model = model or load_model(registry.find_by_id(header.model_id).name)
+    first = int(round(start * header.fps))
+    if not 0 <= first < header.frame_count:
+        raise InvalidArgumentError(f"start {start:g} s is outside the stream (0 to {header.seconds:g} s)")
+    if duration is not None and duration <= 0:
+        raise InvalidArgumentError("duration must be positive")
+    end = header.frame_count if duration is None else min(header.frame_count, first + int(round(duration * header.fps)))
+    end = max(end, first + 1)
+    return DecodePlan(parsed, model, first, end, range(first // header.clip_len, -(-end // header.clip_len)))
+
+
+def iter_decoded(plan: DecodePlan, *, steps: int | None = None, progress: bool = False, conceal: bool = False,
+                 lost: list | None = None):  # fmt: skip
+    """Yield the planned frames clip by clip (``[t, H, W, 3]`` uint8), entropy-decoding only the
+    GOPs that hold them; concealed spans (seconds) are appended to ``lost``."""
+    header = plan.header
+    symbols = decode_clips(plan.parsed, plan.model, plan.clips, conceal)
+    fps = float(header.fps)
+    spans = [
+        (c * header.clip_len / fps, (c * header.clip_len + header.frames_in_clip(c)) / fps)
+        for c, s in symbols.items()
+        if s is None
+    ]
+    if lost is not None:
+        lost.extend(_merge(spans))
+    position = plan.clips.start * header.clip_len
+    rendered = iter_rendered(list(symbols.values()), header, plan.model, steps, progress, first_clip=plan.clips.start)
+    for frames in rendered:
+        low, high = max(plan.first - position, 0), min(plan.end - position, len(frames))
+        position += len(frames)
+        if high > low:
+            yield frames[low:high]
 
 
 def decode_stream(
@@ -287,30 +372,13 @@ def decode_stream(
     duration: float | None = None,
     conceal: bool = False,
 ) -> Decoded:
-    """Decode the frames from ``start`` seconds for ``duration`` seconds (default: to the end),
-    entropy-decoding only the GOPs that hold them. With ``conceal``, damaged GOPs are concealed
-    (see :func:`render_clips`) and reported in ``lost``; without, they raise."""
-    parsed = read_stream(data, conceal)
-    header = parsed.header
-    model = model or load_model(registry.find_by_id(header.model_id).name)
-    first = int(round(start * header.fps))
-    if not 0 <= first < header.frame_count:
-        raise InvalidArgumentError(f"start {start:g} s is outside the stream (0 to {header.seconds:g} s)")
-    if duration is not None and duration <= 0:
-        raise InvalidArgumentError("duration must be positive")
-    end = header.frame_count if duration is None else min(header.frame_count, first + int(round(duration * header.fps)))
-    end = max(end, first + 1)
-    clips = range(first // header.clip_len, -(-end // header.clip_len))
-    symbols = decode_clips(parsed, model, clips, conceal)
-    frames = render_clips(list(symbols.values()), header, model, steps=steps, progress=progress, first_clip=clips.start)
-    offset = first - clips.start * header.clip_len
-    fps = float(header.fps)
-    lost = [
-        (c * header.clip_len / fps, (c * header.clip_len + header.frames_in_clip(c)) / fps)
-        for c, s in symbols.items()
-        if s is None
-    ]
-    return Decoded(Video(frames[offset : offset + end - first], header.fps), _merge(lost))
+    """Decode the frames from ``start`` seconds for ``duration`` seconds (default: to the end) into
+    memory, entropy-decoding only the GOPs that hold them. With ``conceal``, damaged GOPs are
+    concealed (see :func:`render_clips`) and reported in ``lost``; without, they raise."""
+    plan = plan_decode(data, model, start, duration, conceal)
+    lost: list[tuple[float, float]] = []
+    frames = np.concatenate(list(iter_decoded(plan, steps=steps, progress=progress, conceal=conceal, lost=lost)))
+    return Decoded(Video(frames, plan.header.fps), lost)
 
 
 def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:

@@ -22,11 +22,11 @@ class InvalidHeaderError(StreamError):
 
 
 class TruncatedStreamError(StreamError):
-    """The stream ends before the end marker."""
+    """The stream ends before its last GOP (or, in 1.x, its end marker)."""
 
 
 class CorruptPacketError(StreamError):
-    """A packet failed its CRC32 check or its payload does not decode."""
+    """A GOP (1.x: a packet) failed its check, or its payload does not decode."""
 
 
 class ModelMismatchError(BcdError):
@@ -39,6 +39,14 @@ class ModelLoadError(BcdError):
 
 class VideoError(BcdError):
     """A video cannot be read or written, or it has no frames / an absurd size."""
+
+
+class OutputError(BcdError):
+    """An output file or folder cannot be created where it was asked for."""
+
+
+class OutputTooLargeError(StreamError):
+    """A stream asks for output frames larger than this decoder writes (see codec.MAX_OUTPUT_PIXELS)."""
 
 
 class InvalidArgumentError(BcdError):

@@ -9,15 +9,24 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import InvalidArgumentError
+from .errors import InvalidArgumentError, OutputError
 
 
 def check_writable(path: Path, force: bool) -> None:
-    """Refuse to overwrite an existing output unless ``force``."""
+    """Before any work: refuse to overwrite an existing output unless ``force``
+    (:class:`InvalidArgumentError`), and make sure a file can be created beside it
+    (:class:`OutputError` otherwise)."""
+    path = Path(path)
     if path.exists() and not force:
         raise InvalidArgumentError(f"{path} exists (use -f to overwrite)")
-    if not path.parent.exists():
-        raise InvalidArgumentError(f"output folder {path.parent} does not exist")
+    if not path.parent.is_dir():
+        raise OutputError(f"cannot write {path}: folder {path.parent} does not exist")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 def _umask() -> int:
@@ -34,6 +43,7 @@ def atomic_path(path: str | os.PathLike, force: bool = False, is_dir: bool = Fal
     check_writable(path, force)
     if is_dir:
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+        os.chmod(tmp, 0o777 & ~_umask())
     else:
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
         os.close(fd)

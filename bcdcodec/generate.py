@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .bitstream import SequenceHeader
 from .codec import CodecModel, decode_symbols, render_clips
 from .errors import InvalidArgumentError
 from .symbols import ClipSymbols
@@ -56,7 +57,7 @@ def sample_motion(
     return motion.numpy().astype(np.int32)
 
 
-def generate(
+def generated_clips(
     content_stream: bytes,
     model: CodecModel,
     frames: int,
@@ -65,15 +66,21 @@ def generate(
     temperature: float = 1.0,
     top_k: int = 0,
     seed: int = 0,
-    steps: int | None = None,
-    progress: bool = False,
-) -> Video:
-    """Render ``frames`` new frames of the first clip's content of ``content_stream``. With
-    ``continue_motion`` the first clip's own motion is kept and continued (its frames come first)."""
+) -> tuple[SequenceHeader, list[ClipSymbols]]:
+    """The symbols of ``frames`` new frames of the first clip's content of ``content_stream``
+    (with ``continue_motion``, the first clip's own motion first, then its continuation), in clips,
+    and the content stream's header (geometry, sampler, rate)."""
     header, clips = decode_symbols(content_stream, model)
     first = clips[0]
     prefix = first.motion if continue_motion else None
     motion = sample_motion(model, first.content, frames, prefix=prefix, temperature=temperature, top_k=top_k, seed=seed)
     clip_len = model.cfg.clip_len
-    chunks = [ClipSymbols(first.content, motion[i : i + clip_len]) for i in range(0, len(motion), clip_len)]
+    return header, [ClipSymbols(first.content, motion[i : i + clip_len]) for i in range(0, len(motion), clip_len)]
+
+
+def generate(content_stream: bytes, model: CodecModel, frames: int, *, steps: int | None = None,
+             progress: bool = False, **sampling) -> Video:  # fmt: skip
+    """Render ``frames`` new frames of the first clip's content of ``content_stream`` (see
+    :func:`generated_clips` for ``continue_motion``, ``temperature``, ``top_k`` and ``seed``)."""
+    header, chunks = generated_clips(content_stream, model, frames, **sampling)
     return Video(render_clips(chunks, header, model, steps=steps, progress=progress, desc="generate"), header.fps)

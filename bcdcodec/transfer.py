@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
+from .bitstream import SequenceHeader
 from .codec import CodecModel, decode_symbols, render_clips
 from .symbols import ClipSymbols
 from .video import Video
+
+
+def mix(content_stream: bytes, motion_stream: bytes, model: CodecModel) -> tuple[SequenceHeader, list, Fraction]:
+    """The symbols of a transfer: clip *i* of ``motion_stream`` with the content of clip
+    *min(i, last)* of ``content_stream``. Returns the content stream's header (geometry and
+    sampler), the mixed clips and the motion stream's frame rate."""
+    content_header, content_clips = decode_symbols(content_stream, model)
+    motion_header, motion_clips = decode_symbols(motion_stream, model)
+    mixed = [
+        ClipSymbols(content_clips[min(i, len(content_clips) - 1)].content, clip.motion)
+        for i, clip in enumerate(motion_clips)
+    ]
+    return content_header, mixed, motion_header.fps
 
 
 def transfer(
@@ -13,11 +29,5 @@ def transfer(
     """Decode clip *i* of ``motion_stream`` with the content latent of clip *min(i, last)* of
     ``content_stream``. The result has the motion stream's frame count and rate, and the content
     stream's geometry (source size and fit policy) and sampler."""
-    content_header, content_clips = decode_symbols(content_stream, model)
-    motion_header, motion_clips = decode_symbols(motion_stream, model)
-    mixed = [
-        ClipSymbols(content_clips[min(i, len(content_clips) - 1)].content, clip.motion)
-        for i, clip in enumerate(motion_clips)
-    ]
-    frames = render_clips(mixed, content_header, model, steps=steps, progress=progress, desc="transfer")
-    return Video(frames, motion_header.fps)
+    header, mixed, fps = mix(content_stream, motion_stream, model)
+    return Video(render_clips(mixed, header, model, steps=steps, progress=progress, desc="transfer"), fps)

@@ -60,9 +60,9 @@ def prepare_video_output(dst: str, force: bool, model_name: str | None, checkpoi
 
 
 def report_video(dst: str, video) -> None:
-    click.echo(
-        f"{dst}: {human_count(len(video.frames), 'frame')} of {video.width}x{video.height} at {float(video.fps):g} fps"
-    )
+    """One line for a written video (a ``Video`` in memory or a ``WrittenVideo``)."""
+    count = video.frame_count if hasattr(video, "frame_count") else len(video.frames)
+    click.echo(f"{dst}: {human_count(count, 'frame')} of {video.width}x{video.height} at {float(video.fps):g} fps")
 
 
 def stream_or_video(path: str, model, fit: str) -> bytes:

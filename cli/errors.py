@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import signal
 import sys
 
 import click
@@ -14,9 +15,30 @@ EXIT_CODES = (  # most specific first
     (errors.ModelMismatchError, 4),
     (errors.ModelLoadError, 4),
     (errors.VideoError, 5),
+    (errors.OutputError, 5),
     (errors.InvalidArgumentError, 2),
     (errors.BcdError, 1),
 )
+
+
+class SignalExit(BaseException):
+    """SIGTERM or SIGHUP arrived: unwinds like KeyboardInterrupt, so that every temporary output
+    is removed on the way out (``fileio.atomic_path``)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_signal(signum, _frame) -> None:
+    raise SignalExit(signum)
+
+
+def install_signal_handlers() -> None:
+    """SIGTERM (``timeout``, systemd, ``docker stop``) and SIGHUP end a command the way Ctrl-C
+    (SIGINT) does. Only SIGKILL, which cannot be caught, can leave a temporary file behind."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _raise_signal)
 
 
 def fail(message: str, code: int) -> None:
@@ -29,6 +51,7 @@ def one_line_errors(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        install_signal_handlers()
         try:
             return command(*args, **kwargs)
         except click.exceptions.Exit:
@@ -36,16 +59,33 @@ def one_line_errors(command):
         except click.ClickException:
             raise
         except KeyboardInterrupt:
-            fail("interrupted", 130)
+            fail("interrupted (SIGINT)", 130)
+        except SignalExit as exc:
+            fail(f"terminated ({signal.Signals(exc.signum).name})", 128 + exc.signum)
         except errors.BcdError as exc:
             code = next(c for kind, c in EXIT_CODES if isinstance(exc, kind))
             fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, code)
         except MemoryError:
             fail("out of memory", 1)
-        except OSError as exc:
-            fail(f"{exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}", 1)
+        except OSError as exc:  # a file the command reads or writes
+            fail(f"{exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}", 5)
         except Exception as exc:  # a bug: still one line, with the type to report it
             first = str(exc).splitlines()[0] if str(exc) else ""
             fail(f"internal error ({type(exc).__name__}: {first}); please report it", 70)
 
     return wrapper
+
+
+def run_group(group: click.Group, argv: list[str] | None = None) -> None:
+    """Run the command line; a usage error (unknown option, bad value, missing argument) is one
+    ``bcdcodec: error:`` line and exit 2, like every other error."""
+    try:
+        group.main(args=argv, prog_name="bcdcodec", standalone_mode=False)
+    except click.exceptions.Abort:
+        fail("interrupted (SIGINT)", 130)
+    except click.exceptions.NoArgsIsHelpError as exc:  # a bare "bcdcodec": its help
+        click.echo(exc.ctx.get_help())
+    except click.ClickException as exc:
+        message = exc.format_message().splitlines()[0] if exc.format_message() else type(exc).__name__
+        fail(message, exc.exit_code if exc.exit_code else 2)
+    sys.exit(0)

@@ -23,7 +23,7 @@ from .common import (
     symbol_costs_or_none,
 )
 from .demo import demo
-from .errors import one_line_errors
+from .errors import one_line_errors, run_group
 from .evaluation import eval_group, train_judge_command
 from .format import human_bytes, human_count, human_rate
 from .prior import generate_command, train_prior_command
@@ -179,7 +179,7 @@ def decode(src, dst, model_name, checkpoint, steps, prior, start, duration, conc
     )  # fmt: skip
     for lost_from, lost_to in decoded.lost:
         click.echo(f"bcdcodec: warning: {lost_from:.2f}-{lost_to:.2f} s lost (damaged GOP), concealed", err=True)
-    report_video(dst, decoded.video)
+    report_video(dst, decoded)
 
 
 @main.command()
@@ -231,5 +231,10 @@ for _command in (
     main.add_command(_command)
 
 
+def run() -> None:
+    """The ``bcdcodec`` console entry point."""
+    run_group(main)
+
+
 if __name__ == "__main__":
-    main()
+    run()

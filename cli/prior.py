@@ -120,12 +120,12 @@ def generate_command(
     """Invent (or --continue) motion for a content with the autoregressive prior and render it."""
     from fractions import Fraction
 
-    from bcdcodec.generate import generate
-    from bcdcodec.video import Video, write_video
+    from bcdcodec.codec import iter_rendered, write_rendered
+    from bcdcodec.generate import generated_clips
 
     prepare_video_output(dst, force, model_name, checkpoint)
     model = load_with_bundled_prior(model_name, checkpoint, prior)
-    video = generate(
+    header, clips = generated_clips(
         stream_or_video(content_path, model, "stretch"),
         model,
         frames,
@@ -133,9 +133,8 @@ def generate_command(
         temperature=temperature,
         top_k=top_k,
         seed=seed,
-        steps=steps,
     )
-    if fps:
-        video = Video(video.frames, Fraction(fps).limit_denominator(1001))
-    write_video(video, dst, force)
-    report_video(dst, video)
+    rate = Fraction(fps).limit_denominator(1001) if fps else header.fps
+    report_video(
+        dst, write_rendered(iter_rendered(clips, header, model, steps, desc="generate"), header, dst, rate, force)
+    )

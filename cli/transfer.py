@@ -28,13 +28,11 @@ from .errors import one_line_errors
 @one_line_errors
 def transfer(content_path, motion_path, dst, model_name, checkpoint, fit, steps, force):
     """Render the content of one clip with the motion of another (from .bcd: no re-encoding)."""
-    from bcdcodec.transfer import transfer as run_transfer
-    from bcdcodec.video import write_video
+    from bcdcodec.codec import iter_rendered, write_rendered
+    from bcdcodec.transfer import mix
 
     prepare_video_output(dst, force, model_name, checkpoint)
     model = load(model_name, checkpoint)
-    video = run_transfer(
-        stream_or_video(content_path, model, fit), stream_or_video(motion_path, model, fit), model, steps=steps
-    )
-    write_video(video, dst, force)
-    report_video(dst, video)
+    header, clips, fps = mix(stream_or_video(content_path, model, fit), stream_or_video(motion_path, model, fit), model)
+    chunks = iter_rendered(clips, header, model, steps, desc="transfer")
+    report_video(dst, write_rendered(chunks, header, dst, fps, force))

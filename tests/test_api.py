@@ -7,6 +7,7 @@ import pytest
 
 from bcdcodec import api
 from bcdcodec.errors import ModelLoadError, VideoError
+from bcdcodec.video import read_video
 
 
 def test_compress_decompress_shapes(tiny_model, sample_frames):
@@ -20,8 +21,9 @@ def test_compress_decompress_shapes(tiny_model, sample_frames):
 def test_file_round_trip(tmp_path, tiny_model, sample_mp4):
     data = api.compress_file(sample_mp4, tmp_path / "a.bcd", tiny_model)
     assert (tmp_path / "a.bcd").read_bytes() == data
-    video = api.decompress_file(tmp_path / "a.bcd", tmp_path / "a.y4m", tiny_model).video
-    assert video.frames.shape == (10, 24, 32, 3)
+    written = api.decompress_file(tmp_path / "a.bcd", tmp_path / "a.y4m", tiny_model)
+    assert (written.frame_count, written.width, written.height) == (10, 32, 24) and not written.lost
+    assert read_video(tmp_path / "a.y4m").frames.shape == (10, 24, 32, 3)
 
 
 def test_bad_frames_and_models(tiny_model, tmp_path):
@@ -76,3 +78,24 @@ def test_info_needs_no_model(tiny_model, sample_frames):
     assert info["clip_count"] == 3 and info["frame_count"] == 10 and info["fps"] == "25"
     assert info["file_bytes"] == info["header_bytes"] + info["framing_bytes"] + info["payload_bytes"]
     assert sum(g["clips"] for g in info["gops"]) == 3
+
+
+def test_outputs_follow_the_umask(tmp_path, tiny_model, sample_frames):
+    import os
+
+    old = os.umask(0o027)
+    try:
+        api.compress_file(_write_sample(tmp_path, sample_frames), tmp_path / "a.bcd", tiny_model)
+        api.decompress_file(tmp_path / "a.bcd", tmp_path / "frames", tiny_model)
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.bcd").stat().st_mode & 0o777 == 0o640
+    assert (tmp_path / "frames").stat().st_mode & 0o777 == 0o750
+
+
+def _write_sample(folder, frames):
+    from bcdcodec.video import Video, write_video
+
+    path = folder / "in.y4m"
+    write_video(Video(frames, 25), path)
+    return path

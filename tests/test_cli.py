@@ -1,9 +1,12 @@
 """The console commands, each run in a fresh process."""
 
+import dataclasses
 import json
 
 import numpy as np
 import pytest
+
+from bcdcodec.bitstream import read_stream, write_stream
 
 from .conftest import run_cli
 
@@ -55,6 +58,9 @@ def test_bad_inputs_get_one_line_errors_and_leave_nothing(tmp_path, sample_mp4, 
     (tmp_path / "flip.bcd").write_bytes(bytes(flipped))
     (tmp_path / "junk.bcd").write_bytes(np.random.default_rng(0).bytes(64))
     (tmp_path / "junk.mp4").write_bytes(b"\x00" * 100)
+    parsed = read_stream(data)  # the same GOPs under a header that asks for 16384x16384 frames
+    huge = dataclasses.replace(parsed.header, source_width=16384, source_height=16384)
+    (tmp_path / "huge.bcd").write_bytes(write_stream(huge, [(u.clip_count, u.payload) for u in parsed.units]))
     before = set(tmp_path.iterdir())
     cases = [
         (("decode", tmp_path / "trunc.bcd", tmp_path / "o1.mp4", "--checkpoint", tiny_checkpoint), 3),
@@ -68,6 +74,15 @@ def test_bad_inputs_get_one_line_errors_and_leave_nothing(tmp_path, sample_mp4, 
         (("encode", sample_mp4, tmp_path / "o9.bcd", "--checkpoint", tmp_path / "junk.bcd"), 4),
         (("encode", sample_mp4, tmp_path / "o10.bcd", "--checkpoint", tiny_checkpoint, "--rate", "4kbps"), 2),
         (("info", tmp_path / "trunc.bcd"), 3),
+        (("decode", tmp_path / "huge.bcd", tmp_path / "o11.mp4", "--checkpoint", tiny_checkpoint), 3),
+        (("decode", good, tmp_path / "o12.mp4", "--checkpoint", tiny_checkpoint, "--start", "9"), 2),
+        (("encode", sample_mp4, "/proc/o13.bcd", "--checkpoint", tiny_checkpoint), 5),
+        (("encode", sample_mp4, tmp_path / "no" / "o14.bcd", "--checkpoint", tiny_checkpoint), 5),
+        (("encode", tmp_path, tmp_path / "o15.bcd"), 2),  # a folder as input: a usage error
+        (("encode", sample_mp4, tmp_path / "o16.bcd", "--steps", "0"), 2),
+        (("generate", "--content", good, "--frames", "-5", tmp_path / "o17.mp4"), 2),
+        (("decode",), 2),
+        (("no-such-command",), 2),
     ]
     for args, code in cases:
         _assert_one_line_error(run_cli(*args), code)

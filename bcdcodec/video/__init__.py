@@ -2,11 +2,12 @@
 
 from .fit import fit_frames, unfit_frames
 from .reader import Video, VideoSource, open_video, read_video
-from .writer import output_kind, write_video
+from .writer import VideoWriter, output_kind, write_video
 
 __all__ = [
     "Video",
     "VideoSource",
+    "VideoWriter",
     "fit_frames",
     "open_video",
     "output_kind",
