@@ -23,9 +23,9 @@ def test_signals_remove_temporary_outputs(tmp_path, tiny_model, tiny_checkpoint,
                str(tiny_checkpoint), "--steps", "64"]  # fmt: skip
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
     deadline = time.time() + 120
-    while not any(out.iterdir()) and time.time() < deadline and process.poll() is None:
+    while not any(".tmp" in p.name for p in out.iterdir()) and time.time() < deadline and process.poll() is None:
         time.sleep(0.05)
-    assert any(out.iterdir()), "the decoder never started writing"
+    assert any(".tmp" in p.name for p in out.iterdir()), "the decoder never started writing"
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == code, stderr

@@ -93,6 +93,7 @@ def test_sprites_preset_is_the_committed_recipe():
 @pytest.mark.slow
 def test_two_process_torchrun_keeps_ranks_identical(tmp_path):
     import os
+    import re
     import subprocess
     import sys
 
@@ -122,9 +123,6 @@ def test_two_process_torchrun_keeps_ranks_identical(tmp_path):
         timeout=600,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    digests = dict(
-        line.split(": weights sha256 ")[::1] for line in result.stdout.splitlines() if "weights sha256" in line
-    )
-    assert set(digests) == {"rank 0", "rank 1"}
-    assert len({d.split()[0] for d in digests.values()}) == 1
+    digests = dict(re.findall(r"rank (\d+): weights sha256 ([0-9a-f]{64})", result.stdout))
+    assert set(digests) == {"0", "1"} and len(set(digests.values())) == 1
     assert api.load_model(tmp_path / "run" / "final.pt").cfg.name == "smoke"

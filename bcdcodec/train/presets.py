@@ -30,7 +30,8 @@ class TrainConfig:
     fit: str = "crop"  # for folder data
     # where a cross-driven clip's content comes from: "self" (the first half of the same clip, as
     # in BCD) or "same-character" (another sequence of the same character: on Sprites an action is
-    # constant over a clip, so content taken from the clip itself can carry the action)
+    # constant over a clip, so content taken from the clip itself can carry the action; on talking
+    # heads, a window of the same video at least 2 s away)
     content_partner: str = "same-character"
     model: ModelConfig = field(default_factory=ModelConfig)
 
