@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import torch
 from tqdm import tqdm
 
 from .. import __version__, codec
@@ -143,8 +144,6 @@ def compare(points: list[dict], quality_key: str = "psnr_rgb_db") -> dict:
 
 
 def environment(suite: Suite) -> dict:
-    import torch
-
     first = suite.sequences[0].frames
     return {
         "bcdcodec": __version__,

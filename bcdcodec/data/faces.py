@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from ..errors import BcdError, VideoError
+from ..fileio import atomic_path
 from ..paths import cache_dir, data_root
 from ..video.fit import fit_frames, to_uint8
 from ..video.reader import open_video
@@ -77,9 +78,8 @@ def load_source(path: Path, size: int, cache: Path | None = None) -> np.ndarray:
             return data["frames"]
     frames = _read_source(path, size)
     cache.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(".tmp.npz")
-    np.savez(tmp, frames=frames)
-    tmp.replace(cached)
+    with atomic_path(cached, force=True) as tmp:
+        np.savez(tmp, frames=frames)
     return frames
 
 

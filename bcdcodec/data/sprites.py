@@ -14,8 +14,10 @@ from pathlib import Path
 
 import av
 import numpy as np
+from tqdm import tqdm
 
 from ..errors import BcdError
+from ..fileio import atomic_path
 from ..paths import sprites_sheets
 
 CELL = 64
@@ -130,8 +132,6 @@ def build_split(
             return SpritesSplit(data["videos"], data["attributes"], data["motion"], data["character"])
     characters = split_characters()[0 if split == "train" else 1]
     library = SheetLibrary(root)
-    from tqdm import tqdm
-
     videos = np.empty((len(characters) * 9, 8, CELL, CELL, 3), dtype=np.uint8)
     for i, c in enumerate(tqdm(characters, desc=f"sprites {split}", disable=not progress)):
         videos[i * 9 : (i + 1) * 9] = library.sequences(int(c))
@@ -141,7 +141,6 @@ def build_split(
     result = SpritesSplit(videos, attributes, motion, character)
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp.npz")
-        np.savez(tmp, videos=videos, attributes=attributes, motion=motion, character=character)
-        tmp.replace(cache)
+        with atomic_path(cache, force=True) as tmp:
+            np.savez(tmp, videos=videos, attributes=attributes, motion=motion, character=character)
     return result

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from tqdm import tqdm
 
 from ..checkpoint import atomic_torch_save
 from ..errors import ModelLoadError
@@ -126,8 +127,6 @@ def train_judge(
     """Train on ``videos [N, 8, 64, 64, 3]`` uint8 with labels ``attributes [N, 4]``, ``motion [N]``.
 
     Small Gaussian pixel noise is added so the judge also reads slightly imperfect reconstructions."""
-    from tqdm import tqdm
-
     torch.manual_seed(seed)
     judge = SpritesJudge()
     optimizer = torch.optim.AdamW(judge.parameters(), lr=lr, weight_decay=1e-4)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from pytorch_msssim import ms_ssim as _ms_ssim
+from pytorch_msssim import ssim as _ssim
 
 
 def psnr_db(reference: np.ndarray, decoded: np.ndarray) -> float:
@@ -14,7 +16,6 @@ def psnr_db(reference: np.ndarray, decoded: np.ndarray) -> float:
 
 def ssim(reference: np.ndarray, decoded: np.ndarray, win_size: int = 7) -> float:
     """Mean SSIM (pytorch-msssim, Gaussian window ``win_size``, sigma 1.5) over ``[T, H, W, 3]`` uint8 frames."""
-    from pytorch_msssim import ssim as _ssim
 
     a = torch.from_numpy(reference).permute(0, 3, 1, 2).double()
     b = torch.from_numpy(decoded).permute(0, 3, 1, 2).double()
@@ -46,7 +47,6 @@ def ms_ssim_window(height: int, width: int) -> int:
 def ms_ssim(reference: np.ndarray, decoded: np.ndarray) -> float:
     """Mean MS-SSIM (pytorch-msssim, 5 scales, standard weights, sigma 1.5, window from
     :func:`ms_ssim_window`) over ``[T, H, W, 3]`` uint8 RGB frames."""
-    from pytorch_msssim import ms_ssim as _ms_ssim
 
     window = ms_ssim_window(*reference.shape[1:3])
     a = torch.from_numpy(reference).permute(0, 3, 1, 2).double()
