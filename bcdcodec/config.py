@@ -32,6 +32,10 @@ class ModelConfig:
     patch_embed_dim: int = 16  # per-patch width before a frame is flattened to one token
     content_queries: int = 4  # K
     content_channels: int = 8  # Cc: content latent is [K, Cc]
+    # content as a spatial grid (talking heads): one latent per decoder patch position (K must be
+    # the patch count), encoded from the clip's first frame and added to the decoder's patch
+    # tokens where it belongs; False: K global content queries of the clip (sprites)
+    content_grid: bool = False
     # group vector quantizer for motion (argmax codes, VQ-VAE straight-through estimator)
     motion_groups: int = 8  # N
     codebook_size: int = 16  # entries per group
@@ -77,6 +81,8 @@ class ModelConfig:
             problems.append("clip_len must be at least 2 (cross-driving splits clips in halves)")
         if not 0 <= self.model_id < 2**16:
             problems.append("model_id must fit in 16 bits")
+        if self.content_grid and self.content_queries != self.patches_per_frame:
+            problems.append("a content grid has one latent per patch: content_queries must be the patch count")
         if not 8 <= self.table_precision <= 24:
             problems.append("table_precision must be in [8, 24]")
         if problems:

@@ -73,3 +73,24 @@ def test_face_source_serves_training_and_dev_windows(face_root):
     clips, partners = source.train_pairs(3, np.random.default_rng(1))
     assert clips.shape == partners.shape == (3, 4, 3, 16, 16)
     assert source.validation_clips(2).shape == (2, 4, 3, 16, 16)
+
+
+@pytest.mark.slow
+def test_a_tiny_face_model_trains_codes_and_decodes(face_root, tmp_path):
+    import dataclasses
+
+    from bcdcodec import api
+    from bcdcodec.config import tiny_config
+    from bcdcodec.train.loop import train
+    from bcdcodec.train.presets import preset
+
+    model_cfg = tiny_config(name="tiny-faces", content_grid=True, content_queries=16, clip_len=4)
+    cfg = dataclasses.replace(preset("faces-128"), steps=2, batch_clips=4, checkpoint_every=2, validate_every=2,
+                              validation_clips=2, warmup_steps=1, model=model_cfg)  # fmt: skip
+    final = train(cfg, tmp_path / "run", progress=False, log=lambda _: None)
+    model = api.load_model(final)
+    frames = FaceClips.load("dev", 16).videos[0][:12]
+    data = api.compress(frames, model, fps=25)
+    _, clips = api.decode_symbols(data, model)
+    assert [c.content.shape for c in clips] == [(16, 4)] * 3  # one latent per patch of the 4x4 grid
+    assert api.decompress(data, model).frames.shape == frames.shape

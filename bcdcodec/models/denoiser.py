@@ -27,7 +27,8 @@ class Denoiser(nn.Module):
         self.patch_in = nn.Linear(patch_dim, d)
         self.patch_pos = nn.Parameter(sincos_grid_embedding(cfg.image_size // cfg.patch_size, d))
         self.content_in = nn.Linear(cfg.content_channels, d)
-        self.content_pos = nn.Parameter(torch.randn(cfg.content_queries, d) * 0.02)
+        if not cfg.content_grid:  # a grid is added to the patch tokens, at their own positions
+            self.content_pos = nn.Parameter(torch.randn(cfg.content_queries, d) * 0.02)
         self.noise_embed = nn.Sequential(nn.Linear(d, d), nn.SiLU(), nn.Linear(d, d))
         self.motion_embed = nn.Sequential(nn.Linear(cfg.motion_dim, d), nn.SiLU(), nn.Linear(d, d))
         cond_dim = cfg.content_queries * cfg.content_channels + cfg.motion_dim
@@ -47,12 +48,15 @@ class Denoiser(nn.Module):
     ) -> torch.Tensor:
         cfg = self.cfg
         b, t = x.shape[:2]
-        k, p = cfg.content_queries, cfg.patches_per_frame
+        k, p = (0 if cfg.content_grid else cfg.content_queries), cfg.patches_per_frame
         tokens = self.patch_in(patchify(x.flatten(0, 1), cfg.patch_size)) + self.patch_pos  # [B*T, P, d]
         codes = torch.cat([content.flatten(1).repeat_interleave(t, dim=0), motion.flatten(0, 1)], dim=-1)
         tokens = tokens + self.direct_cond(codes)[:, None]
-        ctx = (self.content_in(content) + self.content_pos).repeat_interleave(t, dim=0)  # [B*T, K, d]
-        h = torch.cat([ctx, tokens], dim=1)  # [B*T, K+P, d]
+        if cfg.content_grid:  # content [B, P, Cc]: each latent joins the patch token it belongs to
+            h = tokens + self.content_in(content).repeat_interleave(t, dim=0)  # [B*T, P, d]
+        else:  # content tokens [B, K, Cc] concatenated to every frame's patch tokens
+            ctx = (self.content_in(content) + self.content_pos).repeat_interleave(t, dim=0)  # [B*T, K, d]
+            h = torch.cat([ctx, tokens], dim=1)  # [B*T, K+P, d]
         noise_cond = self.noise_embed(fourier_embedding(noise_level, cfg.dit_dim))  # [B, d]
         frame_cond = noise_cond.repeat_interleave(t, dim=0) + self.motion_embed(motion.flatten(0, 1))  # [B*T, d]
         token_cond = noise_cond.repeat_interleave(k + p, dim=0)  # [B*(K+P), d]: temporal blocks see the noise level

@@ -58,6 +58,15 @@ class TrainConfig:
         return cls(model=model, **values)
 
 
+# talking heads at 128x128 (DESIGN 2b): content as an 8x8 grid of 16 values per 16x16 patch,
+# coded once per GOP; 8 motion groups of 32 codes per frame at 24 bits/frame; the sprites DiT
+# width at 64 patch tokens per frame
+FACES_128 = ModelConfig(
+    name="faces-128", image_size=128, patch_size=16, clip_len=8, content_grid=True, content_queries=64,
+    content_channels=16, content_gain=2.0, content_rate_weight=2e-4, motion_groups=8, codebook_size=32,
+    motion_bits_target=24.0,
+)  # fmt: skip
+
 PRESETS = {
     # the recipe of the bundled sprites-64 (bcdcodec/weights/sprites-64.md): the defaults
     "sprites-64": TrainConfig(),
@@ -71,6 +80,16 @@ PRESETS = {
         checkpoint_every=250,
         validate_every=500,
         model=ModelConfig(name="procedural-64", motion_bits_target=10.0),
+    ),
+    # first stage of the talking-head model; checkpoints every 50 steps (a few minutes on a CPU)
+    "faces-128": TrainConfig(
+        data="talking-heads",
+        steps=6000,
+        batch_clips=32,
+        checkpoint_every=50,
+        validate_every=500,
+        validation_clips=8,
+        model=FACES_128,
     ),
     # the sprites-64 recipe at test scale: same estimator, conditioning and content partners
     "smoke": TrainConfig(
