@@ -85,6 +85,12 @@ def main() -> None:
     help="start a GOP early when the content moves this far (standard deviations; 0 = every clip)",
 )
 @click.option("--no-scene-cut", is_flag=True, help="start GOPs only every --gop seconds")
+@click.option(
+    "--check/--no-check",
+    default=True,
+    show_default=True,
+    help="decode the first clip and report its PSNR; warn when the model does not fit the video",
+)
 @click.option("-f", "--force", is_flag=True, help="overwrite DST if it exists")
 @click.option("--progress/--no-progress", default=None, help="progress bar (default: when stderr is a terminal)")
 @one_line_errors
@@ -106,6 +112,7 @@ def encode(
     gop_seconds,
     scene_cut,
     no_scene_cut,
+    check,
     force,
     progress,
 ):
@@ -147,6 +154,18 @@ def encode(
         f"in {human_count(info['clip_count'], 'clip')} and {human_count(len(info['gops']), 'GOP')}, "
         f"{human_rate(len(data) * 8, seconds)}, {info['bits_per_pixel']:.4f} bits/pixel"
     )
+    if check:
+        from bcdcodec.fitcheck import MISFIT_PSNR_DB, first_clip_psnr
+
+        rate = Fraction(fps).limit_denominator(1001) if fps else None
+        psnr = first_clip_psnr(data, model, src, size=size_wh, fps=rate, fit=fit)
+        click.echo(f"first clip decodes at {psnr:.1f} dB PSNR ({model.cfg.image_size}x{model.cfg.image_size})")
+        if psnr < MISFIT_PSNR_DB:
+            click.echo(
+                f"bcdcodec: warning: {model.name} does not fit this video ({psnr:.1f} dB on its first clip); "
+                "`bcdcodec models` says what each model codes",
+                err=True,
+            )
 
 
 @main.command()

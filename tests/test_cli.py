@@ -26,6 +26,8 @@ def test_round_trip_and_info(tmp_path, sample_mp4, tiny_checkpoint):
     enc = run_cli("encode", sample_mp4, bcd, "--checkpoint", tiny_checkpoint, "--steps", "3", "--seed", "9")
     assert enc.returncode == 0, enc.stderr
     assert "10 frames in 3 clips" in enc.stdout
+    assert "first clip decodes at" in enc.stdout  # the quality check decodes in the loop
+    assert "does not fit this video" in enc.stderr  # an untrained model draws no square
     info = json.loads(run_cli("info", bcd, "--json").stdout)
     assert info["sampler"] == {"kind": "euler", "steps": 3, "seed": 9}
     assert info["file_bytes"] == bcd.stat().st_size
