@@ -55,11 +55,12 @@ def compress_file(
     motion_prior: bool = False,
     gop_seconds: float = DEFAULT_GOP_SECONDS,
     scene_cut: float | None = DEFAULT_SCENE_CUT,
+    probe=None,
 ) -> bytes:
     """Stream a video file through the encoder (one clip in memory at a time) and write the .bcd
-    atomically. Returns the stream."""
+    atomically. Returns the stream. ``probe``: see :func:`codec.encode_source`."""
     source = open_video(src, size=size, fps=fps, max_frames=max_frames)
-    data = encode_source(source, model, fit, sampler, progress, motion_prior, gop_seconds, scene_cut)
+    data = encode_source(source, model, fit, sampler, progress, motion_prior, gop_seconds, scene_cut, probe)
     write_bytes_atomic(dst, data, force)
     return data
 
@@ -81,7 +82,7 @@ def decompress_file(
     not grow with the length of the video."""
     plan = plan_decode(read_stream_file(src), model, start, duration, conceal)
     lost: list[tuple[float, float]] = []
-    chunks = iter_decoded(plan, steps=steps, progress=progress, conceal=conceal, lost=lost)
+    chunks = iter_decoded(plan, steps=steps, progress=progress, lost=lost)
     written = write_rendered(chunks, plan.header, dst, plan.header.fps, force)
     written.lost = lost
     return written

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -114,9 +115,12 @@ def encode_source(
     motion_prior: bool = False,
     gop_seconds: float = DEFAULT_GOP_SECONDS,
     scene_cut: float | None = DEFAULT_SCENE_CUT,
+    probe: Callable[[torch.Tensor, ClipSymbols], None] | None = None,
 ) -> bytes:
     """Encode a video source (one clip in memory at a time) into a 2.0 stream: a GOP starts every
-    ``gop_seconds`` (at least one clip) and at a scene cut (see :class:`packing.GopWriter`)."""
+    ``gop_seconds`` (at least one clip) and at a scene cut (see :class:`packing.GopWriter`).
+    ``probe(frames [T, 3, S, S], symbols)`` is called with the first clip as the model sees it and
+    its symbols (the quality check of ``fitcheck`` uses them)."""
     cfg = model.cfg
     if motion_prior and model.prior is None:
         raise InvalidArgumentError(f"{model.name} has no motion prior loaded")
@@ -134,7 +138,11 @@ def encode_source(
         frame_count += len(clip)
         if frame_count > MAX_FRAMES:
             raise VideoError(f"more than {MAX_FRAMES} frames in one stream")
-        writer.add(model.net.encode_symbols(fit_frames(torch.from_numpy(clip), cfg.image_size, fit)))
+        fitted = fit_frames(torch.from_numpy(clip), cfg.image_size, fit)
+        symbols = model.net.encode_symbols(fitted)
+        if probe is not None and frame_count == len(clip):
+            probe(fitted, symbols)
+        writer.add(symbols)
     if not frame_count:
         raise VideoError("no frames to encode")
     default_sampler = sampler.kind == "euler" and sampler.steps == cfg.default_steps
@@ -247,11 +255,7 @@ def iter_rendered(clips, header: SequenceHeader, model: CodecModel, steps=None, 
     """:func:`render_clips` one clip at a time: yields ``[t, H, W, 3]`` uint8 per clip, so that
     memory does not grow with the length of the video. Refuses output frames above
     ``MAX_OUTPUT_PIXELS`` before any work."""
-    height, width, _ = output_shape(header)
-    if height * width > MAX_OUTPUT_PIXELS:
-        raise OutputTooLargeError(
-            f"stream asks for {width}x{height} frames; this decoder writes at most {MAX_OUTPUT_PIXELS} pixels (8K)"
-        )
+    height, width, _ = check_output_size(header)
     recorded = header.sampler(model.cfg.default_steps)
     settings = SamplerSettings(recorded.kind, steps or recorded.steps, recorded.seed)
     size = model.cfg.image_size
@@ -273,6 +277,16 @@ def output_shape(header: SequenceHeader) -> tuple[int, int, int]:
         side = min(header.source_width, header.source_height)
         return side, side, 3
     return header.source_height, header.source_width, 3
+
+
+def check_output_size(header: SequenceHeader) -> tuple[int, int, int]:
+    """:func:`output_shape`, refused with :class:`OutputTooLargeError` above ``MAX_OUTPUT_PIXELS``."""
+    height, width, channels = output_shape(header)
+    if height * width > MAX_OUTPUT_PIXELS:
+        raise OutputTooLargeError(
+            f"stream asks for {width}x{height} frames; this decoder writes at most {MAX_OUTPUT_PIXELS} pixels (8K)"
+        )
+    return height, width, channels
 
 
 @dataclass
@@ -312,6 +326,7 @@ class DecodePlan:
     first: int
     end: int
     clips: range
+    conceal: bool  # damaged GOPs are concealed instead of raising
 
     @property
     def header(self) -> SequenceHeader:
@@ -323,11 +338,7 @@ def plan_decode(data: bytes, model: CodecModel | None, start: float = 0.0, durat
     """Parse the stream, find its model, and the clips holding ``start`` .. ``start + duration``."""
     parsed = read_stream(data, conceal)
     header = parsed.header
-    height, width, _ = output_shape(header)
-    if height * width > MAX_OUTPUT_PIXELS:
-        raise OutputTooLargeError(
-            f"stream asks for {width}x{height} frames; this decoder writes at most {MAX_OUTPUT_PIXELS} pixels (8K)"
-        )
+    check_output_size(header)  # before the model is loaded
     model = model or load_model(registry.find_by_id(header.model_id).name)
     first = int(round(start * header.fps))
     if not 0 <= first < header.frame_count:
@@ -336,15 +347,15 @@ def plan_decode(data: bytes, model: CodecModel | None, start: float = 0.0, durat
         raise InvalidArgumentError("duration must be positive")
     end = header.frame_count if duration is None else min(header.frame_count, first + int(round(duration * header.fps)))
     end = max(end, first + 1)
-    return DecodePlan(parsed, model, first, end, range(first // header.clip_len, -(-end // header.clip_len)))
+    clips = range(first // header.clip_len, -(-end // header.clip_len))
+    return DecodePlan(parsed, model, first, end, clips, conceal)
 
 
-def iter_decoded(plan: DecodePlan, *, steps: int | None = None, progress: bool = False, conceal: bool = False,
-                 lost: list | None = None):  # fmt: skip
+def iter_decoded(plan: DecodePlan, *, steps: int | None = None, progress: bool = False, lost: list | None = None):
     """Yield the planned frames clip by clip (``[t, H, W, 3]`` uint8), entropy-decoding only the
     GOPs that hold them; concealed spans (seconds) are appended to ``lost``."""
     header = plan.header
-    symbols = decode_clips(plan.parsed, plan.model, plan.clips, conceal)
+    symbols = decode_clips(plan.parsed, plan.model, plan.clips, plan.conceal)
     fps = float(header.fps)
     spans = [
         (c * header.clip_len / fps, (c * header.clip_len + header.frames_in_clip(c)) / fps)
@@ -377,7 +388,7 @@ def decode_stream(
     concealed (see :func:`render_clips`) and reported in ``lost``; without, they raise."""
     plan = plan_decode(data, model, start, duration, conceal)
     lost: list[tuple[float, float]] = []
-    frames = np.concatenate(list(iter_decoded(plan, steps=steps, progress=progress, conceal=conceal, lost=lost)))
+    frames = np.concatenate(list(iter_decoded(plan, steps=steps, progress=progress, lost=lost)))
     return Decoded(Video(frames, plan.header.fps), lost)
 
 
@@ -409,22 +420,15 @@ def symbol_costs(data: bytes, model: CodecModel) -> list[dict]:
     clips = decode_clips(parsed, model)
     rows = _stream_prior(parsed, model)
     tables, out = model.tables, []
-    scale = float(1 << tables.precision)
     for unit in parsed.units:
         members = [clips[c] for c in range(unit.first_clip, unit.first_clip + unit.clip_count)]
-        content = members[0].content
-        content_bits = -np.log2(tables.content[np.arange(content.shape[1])[None, :], content] / scale).sum()
-        motion_bits = []
-        for clip in members:
-            if rows is None:
-                freq = tables.motion[np.arange(clip.motion.shape[1])[None, :], clip.motion]
-            else:
-                freq = np.take_along_axis(rows(clip.content, clip.motion), clip.motion[..., None].astype(np.int64), -1)
-            motion_bits.append(float(-np.log2(freq / scale).sum()))
-        if parsed.header.version[0] == 1:  # every 1.x clip carries its own content
-            content_bits = sum(
-                -np.log2(tables.content[np.arange(c.content.shape[1])[None, :], c.content] / scale).sum()
-                for c in members
-            )
-        out.append({"content_bytes": float(content_bits) / 8, "motion_bytes": [b / 8 for b in motion_bits]})
+        # a 2.x GOP codes its content once; every 1.x packet codes its clip's own
+        coded_content = members[:1] if parsed.header.version[0] > 1 else members
+        motion = [tables.motion_bits(c.motion, None if rows is None else rows(c.content, c.motion)) for c in members]
+        out.append(
+            {
+                "content_bytes": sum(tables.content_bits(c.content) for c in coded_content) / 8,
+                "motion_bytes": [bits / 8 for bits in motion],
+            }
+        )
     return out

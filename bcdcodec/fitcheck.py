@@ -1,37 +1,40 @@
 """Does the model fit the video? The quality its file decodes to, measured on the first clip
-(decoding in the loop, like x265's ``--psnr``), so that a sprite model handed a face, or a face
-model handed a cartoon, does not pass silently."""
+while encoding (decoding in the loop, like x265's ``--psnr``), so that a sprite model handed a
+face, or a face model handed a cartoon, does not pass silently."""
 
 from __future__ import annotations
 
-from fractions import Fraction
-from pathlib import Path
-
-import numpy as np
 import torch
 
-from .clips import iter_clips
-from .codec import CodecModel, decode_stream
+from .codec import CodecModel
+from .diffusion import clip_noise
 from .evaluation.metrics import psnr_db
-from .video import fit_frames, open_video
+from .settings import SamplerSettings
+from .symbols import ClipSymbols
+from .video.fit import to_uint8
 
 # below this PSNR at the model's resolution, the model draws something else than the video shows
-# (sprites-64 on talking heads: about 8 dB; on its own test split: 29 dB)
+# (sprites-64 on talking heads: about 6-8 dB; on its own test split: 29 dB)
 MISFIT_PSNR_DB = 15.0
 
 
-def first_clip_psnr(data: bytes, model: CodecModel, src: str | Path, *, size=None, fps: Fraction | None = None,
-                    fit: str = "stretch") -> float:  # fmt: skip
-    """PSNR (dB) of the stream's first clip against the source's first frames, both fitted to the
-    model's resolution with the stream's fit policy."""
-    source = open_video(src, size=size, fps=fps, max_frames=model.cfg.clip_len)
-    first = next(iter_clips(source.frames, model.cfg.clip_len))
-    decoded = decode_stream(data, model, duration=len(first) / float(source.fps)).video.frames
-    reference = fit_frames(torch.from_numpy(first), model.cfg.image_size, fit)
-    # a crop stream decodes to the coded square already: fit it as a square
-    test = fit_frames(torch.from_numpy(decoded), model.cfg.image_size, "stretch" if fit == "crop" else fit)
-    return psnr_db(_to_uint8(reference), _to_uint8(test))
+class FirstClipCheck:
+    """A ``probe`` for :func:`codec.encode_source`: keeps the first clip as the model sees it and
+    its symbols; :meth:`psnr` decodes them with the stream's sampler and compares, at the model's
+    resolution (the same frames and symbols the stream holds: no second read of the source)."""
 
+    def __init__(self, model: CodecModel, sampler: SamplerSettings):
+        self.model, self.sampler = model, sampler
+        self.frames: torch.Tensor | None = None
+        self.symbols: ClipSymbols | None = None
 
-def _to_uint8(frames: torch.Tensor) -> np.ndarray:
-    return ((frames.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).numpy()
+    def __call__(self, frames: torch.Tensor, symbols: ClipSymbols) -> None:
+        self.frames, self.symbols = frames, symbols
+
+    def psnr(self) -> float:
+        """PSNR (dB) of the first clip, ``[T, 3, S, S]`` decoded against the encoder's input."""
+        size = self.model.cfg.image_size
+        decoded = self.model.net.render_symbols(
+            self.symbols, self.sampler, clip_noise((3, size, size), self.sampler.seed)
+        )
+        return psnr_db(to_uint8(self.frames).numpy(), to_uint8(decoded).numpy())

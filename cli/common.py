@@ -12,7 +12,14 @@ from pathlib import Path
 
 import click
 
+from bcdcodec.settings import FIT_POLICIES
+
 from .format import human_bytes, human_count
+
+
+def fit_option(help_text: str):
+    """The ``--fit`` option of the commands that fit video frames to the model."""
+    return click.option("--fit", type=click.Choice(FIT_POLICIES), default="stretch", show_default=True, help=help_text)
 
 
 def progress_default(progress: bool | None) -> bool:

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import click
 
-from bcdcodec.settings import FIT_POLICIES, SAMPLERS
+from bcdcodec.settings import SAMPLERS
 
 from .bench import bench
 from .common import (
+    fit_option,
     info_lines,
     load,
     load_with_bundled_prior,
@@ -54,13 +55,7 @@ def main() -> None:
 @click.option("--model", "model_name", help="bundled model name (default: sprites-64)")
 @click.option("--checkpoint", type=click.Path(dir_okay=False), help="a checkpoint file instead of a bundled model")
 @click.option("--rate", help="operating point: motion bits per frame (160) or kbps at 25 fps (4kbps)")
-@click.option(
-    "--fit",
-    type=click.Choice(FIT_POLICIES),
-    default="stretch",
-    show_default=True,
-    help="how frames are fitted to the model's square resolution",
-)
+@fit_option("how frames are fitted to the model's square resolution")
 @click.option("--sampler", type=click.Choice(SAMPLERS), default="euler", show_default=True)
 @click.option("--steps", type=click.IntRange(1, 64), help="decoder sampling steps recorded in the stream")
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True, help="decoder noise seed")
@@ -120,6 +115,7 @@ def encode(
     from bcdcodec.api import compress_file, stream_info
     from bcdcodec.errors import InvalidArgumentError
     from bcdcodec.fileio import check_writable
+    from bcdcodec.fitcheck import MISFIT_PSNR_DB, FirstClipCheck
     from bcdcodec.settings import SamplerSettings
 
     if model_name and checkpoint:
@@ -132,6 +128,7 @@ def encode(
             f"{model.name} is trained for {model.cfg.motion_bits_target:g} motion bits per frame, not {target:g}"
         )
     settings = SamplerSettings(sampler, steps or model.cfg.default_steps, seed)
+    first_clip = FirstClipCheck(model, settings)
     data = compress_file(
         src,
         dst,
@@ -146,6 +143,7 @@ def encode(
         motion_prior=motion_prior,
         gop_seconds=gop_seconds,
         scene_cut=None if no_scene_cut else scene_cut,
+        probe=first_clip if check else None,
     )
     info = stream_info(data)
     seconds = info["frame_count"] / float(Fraction(info["fps"]))
@@ -155,10 +153,7 @@ def encode(
         f"{human_rate(len(data) * 8, seconds)}, {info['bits_per_pixel']:.4f} bits/pixel"
     )
     if check:
-        from bcdcodec.fitcheck import MISFIT_PSNR_DB, first_clip_psnr
-
-        rate = Fraction(fps).limit_denominator(1001) if fps else None
-        psnr = first_clip_psnr(data, model, src, size=size_wh, fps=rate, fit=fit)
+        psnr = first_clip.psnr()
         click.echo(f"first clip decodes at {psnr:.1f} dB PSNR ({model.cfg.image_size}x{model.cfg.image_size})")
         if psnr < MISFIT_PSNR_DB:
             click.echo(

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bcdcodec.settings import FIT_POLICIES
-
-from .common import load, prepare_video_output, report_video, stream_or_video
+from .common import fit_option, load, prepare_video_output, report_video, stream_or_video
 from .errors import one_line_errors
 
 
@@ -16,13 +14,7 @@ from .errors import one_line_errors
 @click.argument("dst", type=click.Path())
 @click.option("--model", "model_name", help="bundled model (default: sprites-64)")
 @click.option("--checkpoint", type=click.Path(dir_okay=False), help="a checkpoint instead of a bundled model")
-@click.option(
-    "--fit",
-    type=click.Choice(FIT_POLICIES),
-    default="stretch",
-    show_default=True,
-    help="fit policy when a video (not a .bcd) is given",
-)
+@fit_option("fit policy when a video (not a .bcd) is given")
 @click.option("--steps", type=click.IntRange(1, 64), help="sampling steps (default: the content stream's)")
 @click.option("-f", "--force", is_flag=True, help="overwrite DST if it exists")
 @one_line_errors

@@ -40,6 +40,8 @@ FRAME_RATES = tuple(
 )  # fmt: skip
 ESCAPE = 15
 DEFAULT_CLIP_LEN = 8
+# clip length, operating point, sampler kind and steps, seed: what one header bit stands for
+CODING_DEFAULTS = (DEFAULT_CLIP_LEN, None, "euler", None, 0)
 SMALL_UNIT_BYTES = 258  # a unit (payload + check) of at most this many bytes carries a CRC-16, else a CRC-32
 
 
@@ -69,13 +71,7 @@ def header_to_bytes(h: SequenceHeader, gop_count: int) -> bytes:
     if h.fps not in FRAME_RATES:
         w.exp_golomb(h.fps.numerator - 1)
         w.exp_golomb(h.fps.denominator - 1)
-    defaults = (h.clip_len, h.operating_point, h.sampler_kind, h.sampler_steps, h.seed) == (
-        DEFAULT_CLIP_LEN,
-        None,
-        "euler",
-        None,
-        0,
-    )
+    defaults = (h.clip_len, h.operating_point, h.sampler_kind, h.sampler_steps, h.seed) == CODING_DEFAULTS
     w.flag(not defaults)
     if not defaults:
         w.flag(h.clip_len != DEFAULT_CLIP_LEN)
@@ -132,7 +128,7 @@ def _read_header(data: bytes) -> tuple[SequenceHeader, int, int]:
             raise InvalidHeaderError(f"frame rate {num}/{den} is above 1000, not in lowest terms, or has a code")
     else:
         fps = FRAME_RATES[rate_code]
-    clip_len, operating_point, kind, steps, seed = DEFAULT_CLIP_LEN, None, "euler", None, 0
+    clip_len, operating_point, kind, steps, seed = CODING_DEFAULTS
     if r.flag("coding defaults flag"):
         if r.flag("clip length flag"):
             clip_len = r.exp_golomb("clip length", 0, MAX_CLIP_LEN - 1) + 1
@@ -142,7 +138,7 @@ def _read_header(data: bytes) -> tuple[SequenceHeader, int, int]:
         if r.flag("sampler flag"):
             kind, steps = SAMPLERS[r.bits(1, "sampler kind")], r.bits(6, "sampler steps") + 1
         seed = r.bits(32, "seed") if r.flag("seed flag") else 0
-        if (clip_len, operating_point, kind, steps, seed) == (DEFAULT_CLIP_LEN, None, "euler", None, 0):
+        if (clip_len, operating_point, kind, steps, seed) == CODING_DEFAULTS:
             raise InvalidHeaderError("coding defaults are written out")
     clip_count = r.exp_golomb("clip count", 0, MAX_FRAMES // clip_len - 1) + 1
     frame_count = clip_count * clip_len - r.exp_golomb("frames missing from the last clip", 0, clip_len - 1)

@@ -78,7 +78,9 @@ def encode_gop(
         return lambda _content, motion: prior_rows[clip][len(motion) - 1]
 
     frames = [len(m) for m in motions]
-    for candidate in _endings(flushed, _ideal_bytes(content, motions, tables, prior_rows)):
+    rows = prior_rows or [None] * len(motions)
+    ideal_bits = tables.content_bits(content) + sum(map(tables.motion_bits, motions, rows))
+    for candidate in _endings(flushed, ideal_bits / 8):
         try:
             got_content, got_motions = decode_gop(candidate, tables, content.shape[0], frames, fixed_rows)
         except CorruptPacketError:
@@ -86,19 +88,6 @@ def encode_gop(
         if np.array_equal(got_content, content) and all(map(np.array_equal, got_motions, motions)):
             return candidate
     raise AssertionError("the flushed range coder output does not decode")  # pragma: no cover
-
-
-def _ideal_bytes(content, motions, tables: CodingTables, prior_rows) -> float:
-    """The information content of the symbols under their tables, in bytes: no ending is shorter."""
-    scale = float(1 << tables.precision)
-    bits = -np.log2(tables.content[np.arange(content.shape[1])[None, :], content] / scale).sum()
-    for i, motion in enumerate(motions):
-        if prior_rows is None:
-            freq = tables.motion[np.arange(motion.shape[1])[None, :], motion]
-        else:
-            freq = np.take_along_axis(prior_rows[i], motion[..., None].astype(np.int64), -1)[..., 0]
-        bits += -np.log2(freq / scale).sum()
-    return float(bits) / 8
 
 
 def _endings(flushed: bytes, ideal_bytes: float):

@@ -50,7 +50,18 @@ class CodingTables:
 
     def ideal_bits(self, content: np.ndarray, motion: np.ndarray) -> float:
         """Ideal code length in bits of one clip's symbols (``content [K, Cc]``, ``motion [T, N]``)."""
-        scale = float(1 << self.precision)
-        c = self.content[np.arange(self.content.shape[0])[None, :], content]
-        m = self.motion[np.arange(self.motion.shape[0])[None, :], motion]
-        return float(-np.log2(c / scale).sum() - np.log2(m / scale).sum())
+        return self.content_bits(content) + self.motion_bits(motion)
+
+    def content_bits(self, content: np.ndarray) -> float:
+        """Ideal code length in bits of ``content [K, Cc]`` under the content tables."""
+        return self._bits(self.content[np.arange(self.content.shape[0])[None, :], content])
+
+    def motion_bits(self, motion: np.ndarray, rows: np.ndarray | None = None) -> float:
+        """Ideal code length in bits of ``motion [T, N]``: under the static motion tables, or under
+        per-symbol frequency ``rows [T, N, S]`` (the motion prior's)."""
+        if rows is None:
+            return self._bits(self.motion[np.arange(self.motion.shape[0])[None, :], motion])
+        return self._bits(np.take_along_axis(rows, np.asarray(motion, dtype=np.int64)[..., None], -1))
+
+    def _bits(self, frequencies: np.ndarray) -> float:
+        return float(-np.log2(frequencies / float(1 << self.precision)).sum())
