@@ -52,14 +52,16 @@ class MotionContentEncoder(nn.Module):
             nn.LayerNorm(cfg.patches_per_frame * cfg.patch_embed_dim),
             nn.Linear(cfg.patches_per_frame * cfg.patch_embed_dim, cfg.enc_dim),
         )
-        if cfg.content_grid:
-            self.grid_content = GridContentEncoder(cfg)
-        else:
+        # modules are created in the order of 0.1, so that a seeded model draws the same weights
+        if not cfg.content_grid:
             self.content_queries = nn.Parameter(torch.randn(cfg.content_queries, cfg.enc_dim) * 0.02)
-            self.content_head = nn.Linear(cfg.enc_dim, cfg.content_channels)
         self.position_bias = RelativePositionBias(cfg.enc_heads)
         self.blocks = nn.ModuleList(EncoderBlock(cfg.enc_dim, cfg.enc_heads) for _ in range(cfg.enc_layers))
         self.norm = nn.LayerNorm(cfg.enc_dim)
+        if cfg.content_grid:
+            self.grid_content = GridContentEncoder(cfg)
+        else:
+            self.content_head = nn.Linear(cfg.enc_dim, cfg.content_channels)
         self.motion_head = nn.Linear(cfg.enc_dim, cfg.motion_dim)
         self.content_norm = nn.BatchNorm1d(cfg.content_queries * cfg.content_channels, affine=False, momentum=0.01)
 
