@@ -7,6 +7,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from .errors import ModelLoadError
+from .settings import FIT_POLICIES
 
 # EDM constants (Karras et al. 2022), never varied
 SIGMA_DATA = 0.5
@@ -25,6 +26,7 @@ class ModelConfig:
     image_size: int = 64
     patch_size: int = 8
     clip_len: int = 8  # frames per clip / packet
+    fit: str = "stretch"  # how encoders fit source frames to image_size unless told (settings.FIT_POLICIES)
     # encoder (T5-style transformer with relative position bias)
     enc_dim: int = 192
     enc_layers: int = 3
@@ -83,6 +85,8 @@ class ModelConfig:
             problems.append("model_id must fit in 16 bits")
         if self.content_grid and self.content_queries != self.patches_per_frame:
             problems.append("a content grid has one latent per patch: content_queries must be the patch count")
+        if self.fit not in FIT_POLICIES:
+            problems.append(f"fit must be one of {', '.join(FIT_POLICIES)}")
         if not 8 <= self.table_precision <= 24:
             problems.append("table_precision must be in [8, 24]")
         if problems:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from .errors import InvalidArgumentError
 
 SAMPLERS = ("euler", "heun")  # index = code in the stream header
-FIT_POLICIES = ("stretch", "crop", "pad")  # index = 2-bit code in the stream header (see video.fit)
+FIT_POLICIES = ("stretch", "crop", "pad", "fill")  # index = 2-bit code in the stream header (see video.fit)
 MAX_STEPS = 64
 
 

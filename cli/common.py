@@ -19,7 +19,9 @@ from .format import human_bytes, human_count
 
 def fit_option(help_text: str):
     """The ``--fit`` option of the commands that fit video frames to the model."""
-    return click.option("--fit", type=click.Choice(FIT_POLICIES), default="stretch", show_default=True, help=help_text)
+    return click.option(
+        "--fit", type=click.Choice(FIT_POLICIES), help=help_text + " (default: the model's; see docs/usage.md)"
+    )
 
 
 def progress_default(progress: bool | None) -> bool:
@@ -80,7 +82,7 @@ def stream_or_video(path: str, model, fit: str) -> bytes:
 
     if path.lower().endswith(".bcd"):
         return read_stream_file(path)
-    return codec.encode_source(open_video(path), model, fit, None, progress=False)
+    return codec.encode_source(open_video(path), model, fit or model.cfg.fit, None, progress=False)
 
 
 def symbol_costs_or_none(data: bytes, details: dict, model_name, checkpoint, prior) -> list[dict] | None:

@@ -134,7 +134,7 @@ def encode(
         dst,
         model,
         force=force,
-        fit=fit,
+        fit=fit or model.cfg.fit,
         sampler=settings,
         size=size_wh,
         fps=Fraction(fps).limit_denominator(1001) if fps else None,

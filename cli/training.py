@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from bcdcodec.settings import FIT_POLICIES
+
 from .errors import one_line_errors
 
 
@@ -65,9 +67,14 @@ def train(preset, config_path, out_dir, steps, batch, data, seed, threads, resum
     help="stream id for a model to be registered (never reuse one); default: 0, a private checkpoint",
 )
 @click.option("--name", help="model name recorded in the file (default: the training name)")
+@click.option(
+    "--fit",
+    type=click.Choice(FIT_POLICIES),
+    help="the fit policy encoders use by default (default: the training config's)",
+)
 @click.option("-f", "--force", is_flag=True, help="overwrite DST if it exists")
 @one_line_errors
-def export(src, dst, half, default_steps, model_id, name, force):
+def export(src, dst, half, default_steps, model_id, name, fit, force):
     """Freeze the integer coding tables of a checkpoint and write a coding-ready model file."""
     import hashlib
 
@@ -76,7 +83,7 @@ def export(src, dst, half, default_steps, model_id, name, force):
 
     check_writable(Path(dst), force)
     net, extra = load_checkpoint(src)
-    changes = {"default_steps": default_steps, "model_id": model_id, "name": name}
+    changes = {"default_steps": default_steps, "model_id": model_id, "name": name, "fit": fit}
     net.cfg = dataclasses.replace(net.cfg, **{k: v for k, v in changes.items() if v is not None})
     net.export_tables()
     save_checkpoint(

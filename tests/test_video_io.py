@@ -68,10 +68,26 @@ def test_no_overwrite_without_force_and_no_partial_output(tmp_path, sample_frame
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v.mp4"]
 
 
-@pytest.mark.parametrize("policy,out_hw", [("stretch", (24, 32)), ("crop", (24, 24)), ("pad", (24, 32))])
+@pytest.mark.parametrize(
+    "policy,out_hw", [("stretch", (24, 32)), ("crop", (24, 24)), ("pad", (24, 32)), ("fill", (24, 32))]
+)
 def test_fit_policies(sample_frames, policy, out_hw):
     model_frames = fit_frames(torch.from_numpy(sample_frames), 16, policy)
     assert model_frames.shape == (10, 3, 16, 16)
     assert -1.0 <= model_frames.min() and model_frames.max() <= 1.0
     back = unfit_frames(model_frames, 32, 24, policy)
     assert back.shape == (10, *out_hw, 3) and back.dtype == torch.uint8
+
+
+def test_fill_keeps_the_coded_square_sharp_and_blurs_the_sides():
+    """A 16:9 frame under ``fill``: the middle square is exactly what ``crop`` returns, the sides
+    are a smooth fill (no bits spent) rather than black bars or the square stretched."""
+    g = torch.Generator().manual_seed(0)
+    model_frames = torch.rand(2, 3, 16, 16, generator=g) * 2 - 1
+    wide = unfit_frames(model_frames, 64, 36, "fill")
+    square = unfit_frames(model_frames, 64, 36, "crop")
+    assert wide.shape == (2, 36, 64, 3) and square.shape == (2, 36, 36, 3)
+    assert torch.equal(wide[:, :, 14:50], square)
+    sides = torch.cat([wide[:, :, :14], wide[:, :, 50:]], 2).float()
+    assert sides.std(2).mean() < square.float().std(2).mean() / 2  # blurred, not noise
+    assert sides.mean() > 40  # filled, not black

@@ -36,11 +36,15 @@ VERSION_MAJOR = 1
 VERSION_MINOR = 1  # 1.1 adds prior-coded motion; streams without it are written as 1.0
 FLAG_MOTION_PRIOR = 0b100
 
+V1_FIT_POLICIES = 3  # 1.x knew stretch, crop and pad
+
 
 def header_to_bytes(h: SequenceHeader) -> bytes:
     if len(h.weights_hash) != HASH_PREFIX_BYTES:
         raise ValueError("weights_hash must be a 2-byte prefix")
     flags = FIT_POLICIES.index(h.fit)
+    if flags >= V1_FIT_POLICIES:
+        raise ValueError(f"a 1.x stream cannot record the {h.fit!r} fit")
     prior = b""
     if h.motion_prior_hash is not None:
         if len(h.motion_prior_hash) != HASH_PREFIX_BYTES:
@@ -87,7 +91,7 @@ def _read_header(r: Reader) -> SequenceHeader:
     model_id = r.varint("model id", 0, 2**16 - 1)
     weights_hash = r.take(HASH_PREFIX_BYTES, "weights hash")
     flags = r.u8("flags")
-    if flags & 0b11 >= len(FIT_POLICIES) or flags >> 3:
+    if flags & 0b11 >= V1_FIT_POLICIES or flags >> 3:
         raise InvalidHeaderError(f"flags byte 0x{flags:02x} has reserved bits set")
     prior_hash = None
     if flags & FLAG_MOTION_PRIOR:

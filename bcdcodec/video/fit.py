@@ -6,6 +6,9 @@
   square at its source size (the cropped-away borders are not coded).
 - ``pad``: letterbox the frame into a square (black bars), resize to S x S; decoding removes the
   bars and returns the source size.
+- ``fill`` (talking heads): code the centred square as ``crop`` does; decoding returns the
+  source size, the decoded square sharp in the middle and the uncoded sides filled with a
+  blurred stretch of the decoded frame (no bits are spent on them).
 
 The policy is recorded in the stream header.
 """
@@ -47,7 +50,7 @@ def fit_frames(frames_u8: torch.Tensor, size: int, policy: str = "stretch") -> t
         raise InvalidArgumentError(f"unknown fit policy {policy!r}; choose from {', '.join(FIT_POLICIES)}")
     x = to_float(frames_u8)
     h, w = x.shape[-2:]
-    if policy == "crop":
+    if policy in ("crop", "fill"):
         side = min(h, w)
         top, left = (h - side) // 2, (w - side) // 2
         x = x[..., top : top + side, left : left + side]
@@ -66,6 +69,8 @@ def unfit_frames(frames: torch.Tensor, width: int, height: int, policy: str = "s
     x = to_uint8(frames).permute(0, 3, 1, 2)  # [T, 3, S, S] uint8, channels-last in memory
     if policy == "stretch":
         x = _resize(x, height, width)
+    elif policy == "fill":
+        x = _fill(x, width, height)
     elif policy == "crop":
         side = min(width, height)
         x = _resize(x, side, side)
@@ -75,3 +80,20 @@ def unfit_frames(frames: torch.Tensor, width: int, height: int, policy: str = "s
         top, left = (side - height) // 2, (side - width) // 2
         x = x[..., top : top + height, left : left + width]
     return x.permute(0, 2, 3, 1).contiguous()
+
+
+FILL_BLUR = 16  # the fill around a ``fill`` square is the frame seen at 1/16 of its size
+
+
+def _fill(x: torch.Tensor, width: int, height: int) -> torch.Tensor:
+    """Decoded squares ``[T, 3, S, S]`` uint8 -> ``[T, 3, height, width]`` uint8: the square at
+    side min(W, H) in the middle, the sides a blurred stretch of it."""
+    side = min(width, height)
+    square = _resize(x, side, side)
+    if (width, height) == (side, side):
+        return square
+    small = _resize(x.float(), max(1, height // FILL_BLUR), max(1, width // FILL_BLUR))
+    out = _resize(small, height, width).round().clamp(0, 255).to(torch.uint8)
+    top, left = (height - side) // 2, (width - side) // 2
+    out[..., top : top + side, left : left + side] = square
+    return out
