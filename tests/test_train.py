@@ -126,3 +126,34 @@ def test_two_process_torchrun_keeps_ranks_identical(tmp_path):
     digests = dict(re.findall(r"rank (\d+): weights sha256 ([0-9a-f]{64})", result.stdout))
     assert set(digests) == {"0", "1"} and len(set(digests.values())) == 1
     assert api.load_model(tmp_path / "run" / "final.pt").cfg.name == "smoke"
+
+
+def test_resume_gives_each_parameter_its_own_optimiser_moments(tmp_path):
+    """The optimiser state follows parameter names: a checkpoint saved by code that created the
+    modules in another order resumes with every moment on the parameter it belongs to."""
+    import torch
+
+    from bcdcodec.config import tiny_config
+    from bcdcodec.models.bcd import BCDModel
+    from bcdcodec.train import state
+
+    torch.manual_seed(0)
+    model, ema = BCDModel(tiny_config()), BCDModel(tiny_config())
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    for p in model.parameters():
+        p.grad = torch.randn_like(p)
+    optimizer.step()
+    path = tmp_path / "last.pt"
+    state.save_last(path, ema, model, optimizer, 7, TrainConfig())
+    # as if the saving code had created its modules in reverse order
+    payload = torch.load(path, weights_only=True)
+    extra = payload["extra"]
+    count = len(extra["optimizer_params"])
+    extra["optimizer_params"] = extra["optimizer_params"][::-1]
+    extra["optimizer"]["state"] = {count - 1 - i: v for i, v in extra["optimizer"]["state"].items()}
+    torch.save(payload, path)
+    fresh = BCDModel(tiny_config())
+    fresh_optimizer = torch.optim.AdamW(fresh.parameters(), lr=1e-3)
+    assert state.resume(path, BCDModel(tiny_config()), fresh, fresh_optimizer) == 7
+    for (name, p), q in zip(model.named_parameters(), fresh.parameters()):
+        assert torch.equal(optimizer.state[p]["exp_avg"], fresh_optimizer.state[q]["exp_avg"]), name

@@ -22,6 +22,7 @@ def save_last(
         extra={
             "step": step,
             "optimizer": optimizer.state_dict(),
+            "optimizer_params": [name for name, _ in model.named_parameters()],
             "live_state": model.state_dict(),
             "train_config": cfg.to_dict(),
         },
@@ -29,12 +30,26 @@ def save_last(
 
 
 def resume(path: Path, ema: BCDModel, model: BCDModel, optimizer: torch.optim.Optimizer) -> int:
-    """Load ``last.pt`` into the models and optimiser; returns the step it was saved at."""
+    """Load ``last.pt`` into the models and optimiser; returns the step it was saved at. The
+    optimiser state follows the parameters by name, so a change of module order between the
+    session that saved it and this one does not hand one parameter's moments to another."""
     payload = load_checkpoint_payload(path)
-    model.load_state_dict(payload["extra"]["live_state"])
+    extra = payload["extra"]
+    model.load_state_dict(extra["live_state"])
     ema.load_state_dict(payload["state_dict"])
-    optimizer.load_state_dict(payload["extra"]["optimizer"])
-    return int(payload["extra"]["step"])
+    names = [name for name, _ in model.named_parameters()]
+    optimizer.load_state_dict(_by_name(extra["optimizer"], extra.get("optimizer_params", names), names))
+    return int(extra["step"])
+
+
+def _by_name(saved: dict, saved_names: list[str], names: list[str]) -> dict:
+    """A one-group optimiser state dict saved with parameters ``saved_names`` (in index order),
+    re-indexed for parameters ``names``."""
+    if sorted(saved_names) != sorted(names) or len(saved["param_groups"]) != 1:
+        raise InvalidArgumentError("the checkpoint's optimiser state does not match the training parameters")
+    index = {name: i for i, name in enumerate(saved_names)}
+    state = {i: saved["state"][index[name]] for i, name in enumerate(names) if index[name] in saved["state"]}
+    return {"state": state, "param_groups": saved["param_groups"]}
 
 
 def init_weights(model: BCDModel, ema: BCDModel, source: str | Path) -> None:
