@@ -157,3 +157,53 @@ def eval_generate(model_name, prior, judge_path, limit, temperature, top_k, seed
 
         write_bytes_atomic(json_out, (text + "\n").encode(), force=True)
     click.echo(text)
+
+
+@eval_group.command("faces")
+@click.option(
+    "--model", "model_name", default="faces-128", show_default=True, help="bundled model name or checkpoint path"
+)
+@click.option(
+    "--per-source", type=click.IntRange(1), default=4, show_default=True, help="48-frame windows per dev video"
+)
+@click.option("--steps", type=click.IntRange(1, 64), help="sampling steps (default: the model's)")
+@click.option("--prior", type=click.Path(dir_okay=False), help="motion prior for generation (default: the bundled one)")
+@click.option("--no-face-tools", is_flag=True, help="rate and PSNR/SSIM/MS-SSIM only (skip identity and landmarks)")
+@click.option("--json-out", type=click.Path(dir_okay=False), help="also write the results here")
+@click.option("--threads", type=click.IntRange(1), help="torch CPU threads")
+@one_line_errors
+def eval_faces(model_name, per_source, steps, prior, no_face_tools, json_out, threads):
+    """Rate, PSNR/SSIM/MS-SSIM, identity, landmarks, mouth motion, transfer and generation on the
+    talking-head dev people (never trained on)."""
+    import torch
+
+    from bcdcodec import api
+    from bcdcodec.data.faces import FaceClips
+    from bcdcodec.errors import ModelMismatchError
+    from bcdcodec.evaluation.face_metrics import FaceToolsMissing, analyzer
+    from bcdcodec.evaluation.faces_eval import evaluate_faces
+
+    if threads:
+        torch.set_num_threads(threads)
+    model = api.load_model(model_name)
+    try:
+        model = api.attach_prior(model, prior) if prior else api.with_bundled_prior(model)
+    except ModelMismatchError as exc:
+        click.echo(f"bcdcodec: {exc}; skipping generation", err=True)
+    tools = None
+    if not no_face_tools:
+        try:
+            tools = analyzer()
+        except FaceToolsMissing as exc:
+            click.echo(f"bcdcodec: {exc}; reporting rate and pixel metrics only", err=True)
+    clips = FaceClips.load("dev", model.cfg.image_size)
+    results = evaluate_faces(model, clips, analyzer=tools, steps=steps, per_source=per_source, progress=True)
+    results["command"] = f"bcdcodec eval faces --model {model_name} --per-source {per_source}" + (
+        f" --steps {steps}" if steps else ""
+    )
+    text = json.dumps(results, indent=2)
+    if json_out:
+        from bcdcodec.fileio import write_bytes_atomic
+
+        write_bytes_atomic(json_out, (text + "\n").encode(), force=True)
+    click.echo(text)

@@ -94,3 +94,97 @@ def test_a_tiny_face_model_trains_codes_and_decodes(face_root, tmp_path):
     _, clips = api.decode_symbols(data, model)
     assert [c.content.shape for c in clips] == [(16, 4)] * 3  # one latent per patch of the 4x4 grid
     assert api.decompress(data, model).frames.shape == frames.shape
+
+
+FACE_WORKER = """
+import hashlib, sys, torch
+torch.set_num_threads(int(sys.argv[2]))
+from bcdcodec import api
+from bcdcodec.models.factory import moving_square_video
+model = api.load_model(sys.argv[1])
+if sys.argv[3] == "encode":
+    sys.stdout.write(api.compress(moving_square_video(12, 18, 32, seed=5), model, fps=25, fit="fill").hex())
+else:
+    frames = api.decompress(bytes.fromhex(sys.stdin.read()), model).frames
+    sys.stdout.write(f"{frames.shape} {hashlib.sha256(frames.tobytes()).hexdigest()}")
+"""
+
+
+@pytest.fixture(scope="module")
+def grid_checkpoint(tmp_path_factory):
+    from bcdcodec.checkpoint import save_checkpoint
+    from bcdcodec.config import tiny_config
+    from bcdcodec.models.factory import seeded_model
+
+    # 48x48 frames in a 4x4 grid of patches: large enough for MS-SSIM
+    cfg = tiny_config(
+        name="tiny-faces", image_size=48, patch_size=12, content_grid=True, content_queries=16, fit="fill"
+    )
+    path = tmp_path_factory.mktemp("grid") / "grid.pt"
+    save_checkpoint(seeded_model(cfg, seed=3, warmup_clips=2), path)
+    return path
+
+
+def _face_worker(checkpoint, threads, mode, stdin=None):
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-c", FACE_WORKER, str(checkpoint), str(threads), mode]
+    return subprocess.run(command, input=stdin, capture_output=True, text=True, check=True, timeout=300).stdout
+
+
+@pytest.mark.slow
+def test_face_streams_decode_identically_across_processes_and_threads(grid_checkpoint):
+    """A wide (16:9-like) video through a grid-content model with the fill policy: the same bytes
+    from two encoder processes, the same frames from decoders at 1 and 2 threads."""
+    stream = _face_worker(grid_checkpoint, 1, "encode")
+    assert _face_worker(grid_checkpoint, 2, "encode") == stream
+    decoded = {_face_worker(grid_checkpoint, threads, "decode", stdin=stream) for threads in (1, 2, 1)}
+    assert len(decoded) == 1 and decoded.pop().startswith("(12, 18, 32, 3)")
+
+
+def test_eval_faces_codes_each_dev_window_as_a_whole_file(face_root, grid_checkpoint):
+    from bcdcodec import api
+    from bcdcodec.evaluation.faces_eval import WINDOW, evaluate_faces
+
+    write_video(Video(moving_square_video(2 * WINDOW + 5, 40, 64, seed=4), 25), face_root / "talking_heads/dev/e.mp4")
+    model = api.load_model(grid_checkpoint)
+    results = evaluate_faces(model, FaceClips.load("dev", model.cfg.image_size), per_source=3)
+    assert results["windows"] == 2 and results["people"] == 1  # d.mp4 is shorter than a window
+    for row in results["per_window"]:
+        assert row["kbps"] == pytest.approx(8 * row["bytes"] * 25 / WINDOW / 1000)
+        assert 0 < row["psnr_db"] < 60 and -1 <= row["ssim"] <= 1
+    assert "transfer" not in results  # no face tools given
+
+
+def test_face_measures_without_the_face_tools():
+    from bcdcodec.evaluation.face_metrics import (
+        CHIN,
+        FOREHEAD,
+        LOWER_LIP,
+        UPPER_LIP,
+        FaceTrack,
+        correlation,
+        landmark_error_px,
+    )
+
+    t = np.arange(10.0)
+    assert correlation(t, 2 * t + 1) == pytest.approx(1.0)
+    assert np.isnan(correlation(t, np.ones(10)))  # a frozen mouth correlates with nothing
+    landmarks = np.zeros((10, 478, 2))
+    landmarks[:, CHIN, 1] = 100.0
+    landmarks[:, LOWER_LIP, 1] = t
+    track = FaceTrack(np.ones(10, bool), np.zeros((10, 128)), landmarks)
+    assert np.allclose(track.mouth, t / 100) and FOREHEAD != UPPER_LIP
+    shifted = FaceTrack(track.found, track.descriptors, landmarks + [3.0, 4.0])
+    assert landmark_error_px(track, shifted) == pytest.approx(5.0)
+
+
+def test_missing_face_tools_are_named_with_the_install_line(monkeypatch):
+    import sys
+
+    from bcdcodec.evaluation.face_metrics import FaceToolsMissing, analyzer
+
+    monkeypatch.setitem(sys.modules, "dlib", None)
+    with pytest.raises(FaceToolsMissing, match=r"bcdcodec\[eval\]"):
+        analyzer()
