@@ -24,14 +24,19 @@ from .errors import one_line_errors
     multiple=True,
     help="bcdcodec operating point: bundled model or checkpoint (repeatable; default: sprites-64)",
 )
+@click.option(
+    "--gop",
+    "gops",
+    multiple=True,
+    type=click.FloatRange(0, 60, min_open=True),
+    help="bcdcodec GOP length in seconds, a rate point per value and model (repeatable; default: 2)",
+)
 @click.option("--codec", "codecs", multiple=True, help="classical codec (repeatable; default: all)")
 @click.option("--sequences", type=click.IntRange(1), help="use only the first N sequences of the suite")
 @click.option(
     "--frames",
     type=click.IntRange(1, 4096),
-    default=64,
-    show_default=True,
-    help="frames per sequence for video-folder suites",
+    help="frames per sequence for video suites (default: 48 for talking-heads-dev, 64 for folders)",
 )
 @click.option("--points", type=click.IntRange(1), help="keep only the N lowest-rate settings of each classical sweep")
 @click.option("--steps", type=click.IntRange(1, 64), help="bcdcodec sampling steps (default: each model's)")
@@ -42,7 +47,20 @@ from .errors import one_line_errors
 @click.option("-f", "--force", is_flag=True, help="replace results already in --out")
 @one_line_errors
 def bench(
-    suite, out_dir, model_names, codecs, sequences, frames, points, steps, no_judge, seed, threads, progress, force
+    suite,
+    out_dir,
+    model_names,
+    gops,
+    codecs,
+    sequences,
+    frames,
+    points,
+    steps,
+    no_judge,
+    seed,
+    threads,
+    progress,
+    force,
 ):
     """Benchmark SUITE (sprites-test, talking-heads-dev, natural-dev, procedural, or a folder of videos)."""
     import sys
@@ -80,6 +98,7 @@ def bench(
         points_per_codec=points,
         judge=judge,
         steps=steps,
+        gops=list(gops) or None,
         progress=progress,
         log=lambda line: click.echo(line, err=True),
         force=force,

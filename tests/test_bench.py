@@ -168,3 +168,15 @@ def test_bench_cli(tmp_path, model64):
         "-f",
     )
     assert forced.returncode == 0, forced.stderr
+
+
+def test_gop_length_is_a_rate_point(model64):
+    """Shorter GOPs send the content more often: more bytes for the same frames."""
+    from bcdcodec.bench.runner import run_bcdcodec
+    from bcdcodec.bench.suites import Sequence, Suite
+
+    frames = moving_square_video(16, 64, 64, seed=2)  # two clips of 8
+    suite = Suite("s", "", [Sequence("a", frames, 25)])
+    short, long = (run_bcdcodec(suite, model64, progress=False, gop_seconds=g).summary() for g in (0.32, 10))
+    assert short["setting"].startswith("tiny gop=0.32s") and long["setting"].startswith("tiny gop=10s")
+    assert short["file_bytes_per_sequence_mean"] > long["file_bytes_per_sequence_mean"]

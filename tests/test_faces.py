@@ -188,3 +188,11 @@ def test_missing_face_tools_are_named_with_the_install_line(monkeypatch):
     monkeypatch.setitem(sys.modules, "dlib", None)
     with pytest.raises(FaceToolsMissing, match=r"bcdcodec\[eval\]"):
         analyzer()
+
+
+def test_talking_heads_dev_suite_is_windows_of_the_dev_people(face_root):
+    from bcdcodec.bench.suites import load_suite
+
+    suite = load_suite("talking-heads-dev", size=16, frames=8, root=face_root)
+    assert [s.name for s in suite.sequences] == ["d.mp4@0", "d.mp4@8"]  # 20 frames: two windows of 8
+    assert all(s.frames.shape == (8, 16, 16, 3) for s in suite.sequences)

@@ -22,13 +22,15 @@ def run_benchmark(
     points_per_codec: int | None = None,
     judge=None,
     steps: int | None = None,
+    gops: list[float] | None = None,
     progress: bool = True,
     log=print,
     force: bool = False,
 ) -> dict:
     """Measure every bcdcodec model and every classical codec on ``suite``; write
     ``out_dir/results.json`` and ``out_dir/rd_<metric>.png``. ``points_per_codec`` keeps the
-    lowest-rate settings of each sweep (the smoke variant uses 2). Existing results in
+    lowest-rate settings of each sweep (the smoke variant uses 2); every model is measured at
+    every GOP length in ``gops`` (seconds; default: the encoder's). Existing results in
     ``out_dir`` are replaced only with ``force``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -36,8 +38,8 @@ def run_benchmark(
     started = time.time()
     env = environment(suite)  # first: SVT-AV1 reports its version only on its first start-up
     points = []
-    for model in models:
-        point = run_bcdcodec(suite, model, judge=judge, steps=steps, progress=progress).summary()
+    for model, gop in [(m, g) for m in models for g in (gops or [None])]:
+        point = run_bcdcodec(suite, model, judge=judge, steps=steps, progress=progress, gop_seconds=gop).summary()
         log(
             f"bcdcodec {point['setting']}: {point['file_bytes_per_sequence_mean']:.1f} B/sequence, "
             f"{point['psnr_rgb_db_mean']:.2f} dB"

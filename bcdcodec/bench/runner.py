@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from .. import __version__, codec
 from ..evaluation.metrics import ms_ssim, ms_ssim_window, psnr_db, psnr_y_db, ssim
+from ..packing import DEFAULT_GOP_SECONDS
 from ..settings import SamplerSettings
 from . import classical
 from .rd import bd_rate_percent, bytes_ratio_at_equal_quality
@@ -109,13 +110,18 @@ def run_classical(
     return results
 
 
-def run_bcdcodec(suite: Suite, model, judge=None, steps: int | None = None, progress: bool = True) -> PointResult:
+def run_bcdcodec(
+    suite: Suite, model, judge=None, steps: int | None = None, progress: bool = True, gop_seconds: float | None = None
+) -> PointResult:
+    """One rate point: ``model`` with GOPs of ``gop_seconds`` (default: the encoder's), no scene
+    cuts, so that the GOP length alone sets how often content is sent."""
     settings = SamplerSettings(steps=steps or model.cfg.default_steps)
-    point = PointResult("bcdcodec", f"{model.name} steps={settings.steps}")
+    gop = gop_seconds or DEFAULT_GOP_SECONDS
+    point = PointResult("bcdcodec", f"{model.name} gop={gop:g}s steps={settings.steps}")
     decoded_all = []
     for seq in tqdm(suite.sequences, desc=f"bcdcodec {model.name}", disable=not progress, file=sys.stderr, leave=False):
         start = time.perf_counter()
-        data = codec.compress(seq.frames, model, fps=seq.fps, sampler=settings)
+        data = codec.compress(seq.frames, model, fps=seq.fps, sampler=settings, gop_seconds=gop, scene_cut=None)
         mid = time.perf_counter()
         decoded = codec.decompress(data, model).frames
         end = time.perf_counter()

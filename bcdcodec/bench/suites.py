@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..data.faces import FaceClips
 from ..data.procedural import procedural_split
 from ..data.sprites import build_split
 from ..errors import InvalidArgumentError
@@ -79,6 +80,19 @@ def _procedural(count: int | None, seed: int) -> Suite:
     return Suite("procedural", "procedural sprites of our own (no external files)", sequences)
 
 
+def _talking_heads_dev(count: int | None, size: int, frames: int, root: Path | None) -> Suite:
+    clips = FaceClips.load("dev", size, root)
+    windows = clips.windows(frames, FACE_WINDOWS_PER_SOURCE)[:count]
+    if not windows:
+        raise InvalidArgumentError(f"no talking-head dev video has {frames} frames")
+    return Suite(
+        "talking-heads-dev",
+        f"talking-head dev people (never trained on): {len(windows)} windows of {frames} frames, at most "
+        f"{FACE_WINDOWS_PER_SOURCE} per person, centre square at {size}x{size}, coded at 25 fps",
+        [Sequence(name.replace("/", "_"), video, Fraction(25)) for name, _, video in windows],
+    )
+
+
 def _read_fitted(path: Path, size: int, frames: int, fit: str) -> Sequence:
     source = open_video(path, max_frames=frames)
     video = np.stack(list(source.frames))
@@ -100,6 +114,9 @@ def _folder(root: Path, name: str, count: int | None, size: int, frames: int, fi
 
 
 SUITES = ("sprites-test", "talking-heads-dev", "natural-dev", "procedural")
+FACE_WINDOWS_PER_SOURCE = 4
+FACE_WINDOW = 48  # frames: 1.92 s at 25 fps, one GOP per window for every codec
+FOLDER_FRAMES = 64
 
 
 def load_suite(
@@ -107,7 +124,7 @@ def load_suite(
     *,
     size: int = 64,
     count: int | None = None,
-    frames: int = 64,
+    frames: int | None = None,
     fit: str = "crop",
     seed: int = 0,
     root: Path | None = None,
@@ -118,9 +135,11 @@ def load_suite(
         return _sprites_test(count, seed)
     if name == "procedural":
         return _procedural(count, seed)
+    if name == "talking-heads-dev":
+        return _talking_heads_dev(count, size, frames or FACE_WINDOW, root)
     base = root if root is not None else data_root()
-    folders = {"talking-heads-dev": base / "talking_heads" / "dev", "natural-dev": base / "natural"}
+    folders = {"natural-dev": base / "natural"}
     root = folders.get(name, Path(name))
     if not root.is_dir():
         raise InvalidArgumentError(f"unknown suite {name!r} (choose from {', '.join(SUITES)} or give a folder)")
-    return _folder(root, name if name in folders else root.name, count, size, frames, fit)
+    return _folder(root, name if name in folders else root.name, count, size, frames or FOLDER_FRAMES, fit)

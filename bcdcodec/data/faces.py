@@ -105,6 +105,15 @@ class FaceClips:
     def window(self, video: int, start: int, length: int) -> np.ndarray:
         return self.videos[video][start : start + length]
 
+    def windows(self, length: int, per_source: int) -> list[tuple[str, int, np.ndarray]]:
+        """``(name, source, frames [length, S, S, 3])`` for the first ``per_source``
+        consecutive non-overlapping windows of every source (evaluation and benchmarks)."""
+        out = []
+        for index, (name, video) in enumerate(zip(self.names, self.videos)):
+            for k in range(min(per_source, len(video) // length)):
+                out.append((f"{name}@{k * length}", index, video[k * length : (k + 1) * length]))
+        return out
+
     def sample(self, count: int, length: int, rng: np.random.Generator, partner_gap: int | None = None):
         """``count`` windows of ``length`` frames ``[B, T, S, S, 3]``, a source picked in
         proportion to its length; with ``partner_gap``, also a partner window of the same source

@@ -40,18 +40,6 @@ PER_SOURCE = 4
 FPS = Fraction(25)
 
 
-def dev_windows(
-    clips: FaceClips, length: int = WINDOW, per_source: int = PER_SOURCE
-) -> list[tuple[str, int, np.ndarray]]:
-    """``(name, person, frames [length, S, S, 3])`` for the first ``per_source`` non-overlapping
-    windows of every source (one source = one person in the dev split)."""
-    out = []
-    for person, (name, video) in enumerate(zip(clips.names, clips.videos)):
-        for k in range(min(per_source, len(video) // length)):
-            out.append((f"{name}@{k * length}", person, video[k * length : (k + 1) * length]))
-    return out
-
-
 def _mean(rows: list[dict], key: str) -> float:
     values = [r[key] for r in rows if key in r and np.isfinite(r[key])]
     return float(np.mean(values)) if values else float("nan")
@@ -67,7 +55,7 @@ def evaluate_faces(
     progress: bool = False,
 ) -> dict:
     """Rate, quality and (with ``analyzer``) face measurements of ``model`` on ``clips``."""
-    windows = dev_windows(clips, per_source=per_source)
+    windows = clips.windows(WINDOW, per_source)
     if not windows:
         raise ValueError(f"no dev source has {WINDOW} frames")
     rows, streams, tracks = [], {}, {}
