@@ -60,10 +60,12 @@ class TrainConfig:
 
 # talking heads at 128x128 (DESIGN 2b): content as an 8x8 grid of 16 values per 16x16 patch,
 # coded once per GOP; 8 motion groups of 32 codes per frame at 24 bits/frame; the sprites DiT
-# width at 64 patch tokens per frame; encoders keep the centred square and fill the sides (fill)
+# width at 64 patch tokens per frame; encoders keep the centred square and fill the sides (fill).
+# Content rate weight 1e-4: at 2e-4 the content rate term was twice the diffusion loss and the
+# reconstruction stopped improving after step 300 (docs/faces.md)
 FACES_128 = ModelConfig(
     name="faces-128", image_size=128, patch_size=16, clip_len=8, fit="fill", content_grid=True, content_queries=64,
-    content_channels=16, content_gain=2.0, content_rate_weight=2e-4, motion_groups=8, codebook_size=32,
+    content_channels=16, content_gain=2.0, content_rate_weight=1e-4, motion_groups=8, codebook_size=32,
     motion_bits_target=24.0,
 )  # fmt: skip
 
