@@ -15,7 +15,7 @@ from .errors import one_line_errors
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="where to write the prior")
 @click.option("--model", "model_name", help="bundled codec (default: sprites-64)")
 @click.option("--checkpoint", type=click.Path(dir_okay=False), help="codec checkpoint instead of a bundled model")
-@click.option("--data", default="sprites", show_default=True, help="sprites, procedural")
+@click.option("--data", default="sprites", show_default=True, help="sprites, procedural, talking-heads")
 @click.option("--steps", type=click.IntRange(1), default=3000, show_default=True)
 @click.option("--batch", type=click.IntRange(1), default=256, show_default=True)
 @click.option("--lr", type=click.FloatRange(0, min_open=True), default=2e-3, show_default=True)
@@ -27,6 +27,7 @@ from .errors import one_line_errors
 @one_line_errors
 def train_prior_command(out, model_name, checkpoint, data, steps, batch, lr, dim, layers, seed, threads, force):
     """Train the motion prior on the codes a codec gives the training split; report test bits."""
+    import numpy as np
     import torch
 
     from bcdcodec import registry
@@ -54,8 +55,19 @@ def train_prior_command(out, model_name, checkpoint, data, steps, batch, lr, dim
         from bcdcodec.data.procedural import procedural_split
 
         train, test = procedural_split(512, seed=seed), procedural_split(64, seed=seed + 1)
+    elif data == "talking-heads":
+        from types import SimpleNamespace
+
+        from bcdcodec.data.faces import FaceClips
+
+        def clips(split: str, per_source: int) -> SimpleNamespace:
+            windows = FaceClips.load(split, model.cfg.image_size).windows(model.cfg.clip_len, per_source)
+            return SimpleNamespace(videos=np.stack([frames for _, _, frames in windows]))
+
+        # every clip of the training people; the dev people (never trained on) for the test figure
+        train, test = clips("train", 10**6), clips("dev", 10**6)
     else:
-        raise InvalidArgumentError(f"unknown prior data {data!r}; choose sprites or procedural")
+        raise InvalidArgumentError(f"unknown prior data {data!r}; choose sprites, procedural or talking-heads")
     train_codes = collect_codes(model.net, train.videos, progress=True)
     test_codes = collect_codes(model.net, test.videos, progress=True)
     cfg = MotionPriorConfig.for_codec(model.cfg, dim=dim, layers=layers)

@@ -196,3 +196,18 @@ def test_talking_heads_dev_suite_is_windows_of_the_dev_people(face_root):
     suite = load_suite("talking-heads-dev", size=16, frames=8, root=face_root)
     assert [s.name for s in suite.sequences] == ["d.mp4@0", "d.mp4@8"]  # 20 frames: two windows of 8
     assert all(s.frames.shape == (8, 16, 16, 3) for s in suite.sequences)
+
+
+@pytest.mark.slow
+def test_motion_prior_trains_on_talking_head_clips(face_root, grid_checkpoint, tmp_path):
+    import json
+
+    from .conftest import run_cli
+
+    out = tmp_path / "prior.pt"
+    args = ["--data", "talking-heads", "--steps", "5", "--batch", "8", "--dim", "16", "--layers", "1"]
+    result = run_cli("train-prior", "--out", out, "--checkpoint", grid_checkpoint, *args)
+    assert result.returncode == 0, result.stderr[-800:]
+    report = json.loads(result.stdout)
+    assert report["data"] == "talking-heads" and report["test_clips"] == 5  # d.mp4: 20 frames, 5 clips of 4
+    assert out.stat().st_size > 0
