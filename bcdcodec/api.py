@@ -31,10 +31,11 @@ from .codec import (
     with_bundled_prior,
     write_rendered,
 )
-from .errors import BcdError, StreamError
+from .errors import BcdError, InvalidArgumentError, StreamError
 from .fileio import read_stream_file, write_bytes_atomic
 from .generate import generate
 from .packing import DEFAULT_GOP_SECONDS, DEFAULT_SCENE_CUT
+from .ratecontrol import encode_to_rate
 from .settings import SamplerSettings
 from .transfer import transfer
 from .video import Video, open_video
@@ -56,11 +57,24 @@ def compress_file(
     gop_seconds: float = DEFAULT_GOP_SECONDS,
     scene_cut: float | None = DEFAULT_SCENE_CUT,
     probe=None,
+    point: int | None = None,
+    target_kbps: float | None = None,
 ) -> bytes:
     """Stream a video file through the encoder (one clip in memory at a time) and write the .bcd
-    atomically. Returns the stream. ``probe``: see :func:`codec.encode_source`."""
+    atomically. Returns the stream. ``probe``: see :func:`codec.encode_source`. ``point``: the
+    operating point (default: the model's top one); ``target_kbps``: choose the operating point
+    and GOP length that land the whole file within 10 % of it instead (see :mod:`ratecontrol`;
+    ``point`` and ``gop_seconds`` are then not used)."""
     source = open_video(src, size=size, fps=fps, max_frames=max_frames)
-    data = encode_source(source, model, fit, sampler, progress, motion_prior, gop_seconds, scene_cut, probe)
+    if target_kbps is not None:
+        if motion_prior:
+            raise InvalidArgumentError("--kbps chooses among operating points; the motion prior codes only the top one")
+        choice = encode_to_rate(
+            source, model, target_kbps, fit=fit, sampler=sampler, progress=progress, scene_cut=scene_cut, probe=probe
+        )
+        data = choice.data
+    else:
+        data = encode_source(source, model, fit, sampler, progress, motion_prior, gop_seconds, scene_cut, probe, point)
     write_bytes_atomic(dst, data, force)
     return data
 

@@ -52,6 +52,12 @@ class CodecModel:
     def hash_prefix(self) -> bytes:
         return self.digest[:HASH_PREFIX_BYTES]
 
+    def tables_at(self, point: int | None) -> CodingTables:
+        """The tables of operating ``point`` (``None`` or the top point: :attr:`tables`)."""
+        if point is None or point == self.cfg.top_point:
+            return self.tables
+        return self.net.coding_tables(point)
+
     @classmethod
     def from_network(cls, net: BCDModel, name: str | None = None) -> CodecModel:
         net.eval()
@@ -106,6 +112,15 @@ def as_video(frames, fps) -> Video:
     return Video(frames, Fraction(fps).limit_denominator(1001 * 1000))
 
 
+@dataclass(frozen=True)
+class Variant:
+    """One way to write a stream: an operating point (``None``: the model's top one) and a GOP
+    length in seconds."""
+
+    point: int | None = None
+    gop_seconds: float = DEFAULT_GOP_SECONDS
+
+
 def encode_source(
     source: VideoSource,
     model: CodecModel,
@@ -115,22 +130,56 @@ def encode_source(
     motion_prior: bool = False,
     gop_seconds: float = DEFAULT_GOP_SECONDS,
     scene_cut: float | None = DEFAULT_SCENE_CUT,
-    probe: Callable[[torch.Tensor, ClipSymbols], None] | None = None,
+    probe: Callable[[torch.Tensor, dict[int | None, ClipSymbols]], None] | None = None,
+    point: int | None = None,
 ) -> bytes:
-    """Encode a video source (one clip in memory at a time) into a 2.0 stream: a GOP starts every
-    ``gop_seconds`` (at least one clip) and at a scene cut (see :class:`packing.GopWriter`).
-    ``probe(frames [T, 3, S, S], symbols)`` is called with the first clip as the model sees it and
-    its symbols (the quality check of ``fitcheck`` uses them)."""
+    """Encode a video source (one clip in memory at a time) into a 2.0 stream at operating
+    ``point`` (default: the top one): a GOP starts every ``gop_seconds`` (at least one clip) and
+    at a scene cut (see :class:`packing.GopWriter`). ``probe(frames [T, 3, S, S], {point:
+    symbols})`` is called with the first clip as the model sees it and its symbols (the quality
+    check of ``fitcheck`` uses them)."""
+    variant = Variant(point, gop_seconds)
+    return encode_variants(source, model, fit, sampler, progress, [variant], motion_prior, scene_cut, probe)[0]
+
+
+def encode_variants(
+    source: VideoSource,
+    model: CodecModel,
+    fit: str,
+    sampler: SamplerSettings | None,
+    progress: bool,
+    variants: list[Variant],
+    motion_prior: bool = False,
+    scene_cut: float | None = DEFAULT_SCENE_CUT,
+    probe: Callable[[torch.Tensor, dict[int | None, ClipSymbols]], None] | None = None,
+) -> list[bytes]:
+    """:func:`encode_source` into every variant at once, from one pass of the encoder over the
+    source (rate control chooses among them; only the output bytes are kept per variant)."""
     cfg = model.cfg
     if motion_prior and model.prior is None:
         raise InvalidArgumentError(f"{model.name} has no motion prior loaded")
-    if not 0 < gop_seconds <= MAX_GOP_SECONDS:
-        raise InvalidArgumentError(f"GOP length must be in (0, {MAX_GOP_SECONDS:g}] seconds")
+    points = sorted({v.point for v in variants}, key=lambda p: -1 if p is None else p)
+    for point in points:
+        if point is not None and not 0 <= point <= cfg.top_point:
+            raise InvalidArgumentError(f"{model.name} has operating points 0..{cfg.top_point}, not {point}")
+        if motion_prior and point not in (None, cfg.top_point):
+            raise InvalidArgumentError("the motion prior codes the top operating point only")
+    for variant in variants:
+        if not 0 < variant.gop_seconds <= MAX_GOP_SECONDS:
+            raise InvalidArgumentError(f"GOP length must be in (0, {MAX_GOP_SECONDS:g}] seconds")
     sampler = sampler or SamplerSettings(steps=cfg.default_steps)
-    gop_clips = max(1, int(gop_seconds * source.fps / cfg.clip_len))
-    writer = GopWriter(
-        model.tables, gop_clips, cfg.content_gain, scene_cut, _prior_rows(model) if motion_prior else None
-    )
+    rows = _prior_rows(model) if motion_prior else None
+    writers = [
+        GopWriter(
+            model.tables_at(v.point),
+            max(1, int(v.gop_seconds * source.fps / cfg.clip_len)),
+            cfg.operating_points[cfg.top_point if v.point is None else v.point][1],
+            scene_cut,
+            rows,
+        )
+        for v in variants
+    ]
+    indices = [cfg.top_point if p is None else p for p in points]
     total = -(-source.frame_count_hint // cfg.clip_len) if source.frame_count_hint else None
     frame_count = 0
     clips = iter_clips(source.frames, cfg.clip_len)
@@ -139,28 +188,33 @@ def encode_source(
         if frame_count > MAX_FRAMES:
             raise VideoError(f"more than {MAX_FRAMES} frames in one stream")
         fitted = fit_frames(torch.from_numpy(clip), cfg.image_size, fit)
-        symbols = model.net.encode_symbols(fitted)
+        symbols = dict(zip(points, model.net.encode_points(fitted, indices)))
         if probe is not None and frame_count == len(clip):
             probe(fitted, symbols)
-        writer.add(symbols)
+        for variant, writer in zip(variants, writers):
+            writer.add(symbols[variant.point])
     if not frame_count:
         raise VideoError("no frames to encode")
     default_sampler = sampler.kind == "euler" and sampler.steps == cfg.default_steps
-    header = SequenceHeader(
-        model_id=cfg.model_id,
-        weights_hash=model.hash_prefix,
-        source_width=source.width,
-        source_height=source.height,
-        fps=source.fps,
-        frame_count=frame_count,
-        clip_len=cfg.clip_len,
-        sampler_kind=sampler.kind,
-        sampler_steps=None if default_sampler else sampler.steps,
-        seed=sampler.seed,
-        fit=fit,
-        motion_prior_hash=model.prior.digest[:HASH_PREFIX_BYTES] if motion_prior else None,
-    )
-    return write_stream(header, writer.finish())
+    streams = []
+    for variant, writer in zip(variants, writers):
+        header = SequenceHeader(
+            model_id=cfg.model_id,
+            weights_hash=model.hash_prefix,
+            source_width=source.width,
+            source_height=source.height,
+            fps=source.fps,
+            frame_count=frame_count,
+            clip_len=cfg.clip_len,
+            sampler_kind=sampler.kind,
+            sampler_steps=None if default_sampler else sampler.steps,
+            seed=sampler.seed,
+            fit=fit,
+            motion_prior_hash=model.prior.digest[:HASH_PREFIX_BYTES] if motion_prior else None,
+            operating_point=None if variant.point in (None, cfg.top_point) else variant.point,
+        )
+        streams.append(write_stream(header, writer.finish()))
+    return streams
 
 
 def compress(
@@ -193,8 +247,16 @@ def check_model(header: SequenceHeader, model: CodecModel) -> None:
     if header.version[0] == 1:
         if header.model_size != cfg.image_size or header.operating_point != int(round(cfg.motion_bits_target)):
             raise ModelMismatchError("stream resolution or operating point differs from the model's")
-    elif header.operating_point not in (None, 0):
-        raise ModelMismatchError(f"stream uses operating point {header.operating_point}, {model.name} has one")
+    elif header.operating_point is not None and header.operating_point > cfg.top_point:
+        raise ModelMismatchError(
+            f"stream uses operating point {header.operating_point}, {model.name} has 0..{cfg.top_point}"
+        )
+
+
+def stream_point(header: SequenceHeader) -> int | None:
+    """The operating point a stream was coded at (``None``: the model's top one). A 1.x header's
+    operating point is the model's motion rate, which :func:`check_model` checks instead."""
+    return header.operating_point if header.version[0] > 1 else None
 
 
 def _prior_rows(model: CodecModel) -> PriorRows:
@@ -223,7 +285,8 @@ def decode_clips(
     with ``conceal`` a damaged GOP's clips are ``None``."""
     check_model(parsed.header, model)
     rows = _stream_prior(parsed, model)
-    return decode_units(parsed, model.tables, model.cfg.content_queries, rows, clips, conceal)
+    tables = model.tables_at(stream_point(parsed.header))
+    return decode_units(parsed, tables, model.cfg.content_queries, rows, clips, conceal)
 
 
 def decode_symbols(data: bytes, model: CodecModel) -> tuple[SequenceHeader, list[ClipSymbols]]:
@@ -265,7 +328,7 @@ def iter_rendered(clips, header: SequenceHeader, model: CodecModel, steps=None, 
         if symbols is None:
             frames = np.repeat(previous[None], header.frames_in_clip(first_clip + i), axis=0)
         else:
-            decoded = model.net.render_symbols(symbols, settings, noise)
+            decoded = model.net.render_symbols(symbols, settings, noise, stream_point(header))
             frames = unfit_frames(decoded, header.source_width, header.source_height, header.fit).numpy()
         previous = frames[-1]
         yield frames
@@ -419,7 +482,7 @@ def symbol_costs(data: bytes, model: CodecModel) -> list[dict]:
     parsed = read_stream(data)
     clips = decode_clips(parsed, model)
     rows = _stream_prior(parsed, model)
-    tables, out = model.tables, []
+    tables, out = model.tables_at(stream_point(parsed.header)), []
     for unit in parsed.units:
         members = [clips[c] for c in range(unit.first_clip, unit.first_clip + unit.clip_count)]
         # a 2.x GOP codes its content once; every 1.x packet codes its clip's own

@@ -4,6 +4,7 @@ inferred from weight shapes. The defaults are the bundled ``sprites-64``."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from dataclasses import dataclass
 
 from .errors import ModelLoadError
@@ -55,6 +56,11 @@ class ModelConfig:
     # rounding adds noise of width 1: the latent must sit well above that scale or the decoder
     # learns to ignore it
     content_gain: float = 4.0
+    # operating points of one model, lowest rate first: (motion groups sent, content gain); the
+    # last is (motion_groups, content_gain), the model's full rate. Empty: that point alone.
+    # Training draws a point per clip; the groups beyond a point's are not sent (the decoder sees
+    # zeros), its content is coded at its gain under its own prior (see models.bcd)
+    rate_points: tuple[tuple[int, float], ...] = ()
     # denoiser (DiT with spatial and temporal attention)
     dit_dim: int = 192
     dit_layers: int = 4  # each layer = one spatial block + one temporal block
@@ -85,6 +91,7 @@ class ModelConfig:
             problems.append("model_id must fit in 16 bits")
         if self.content_grid and self.content_queries != self.patches_per_frame:
             problems.append("a content grid has one latent per patch: content_queries must be the patch count")
+        problems += _rate_point_problems(self)
         if self.fit not in FIT_POLICIES:
             problems.append(f"fit must be one of {', '.join(FIT_POLICIES)}")
         if not 8 <= self.table_precision <= 24:
@@ -97,6 +104,16 @@ class ModelConfig:
         return self.motion_groups * self.group_dim
 
     @property
+    def operating_points(self) -> tuple[tuple[int, float], ...]:
+        """``(motion groups, content gain)`` of every operating point, lowest rate first."""
+        return self.rate_points or ((self.motion_groups, self.content_gain),)
+
+    @property
+    def top_point(self) -> int:
+        """Index of the full-rate point (what a stream without an operating point uses)."""
+        return len(self.operating_points) - 1
+
+    @property
     def patches_per_frame(self) -> int:
         return (self.image_size // self.patch_size) ** 2
 
@@ -107,6 +124,8 @@ class ModelConfig:
     def from_dict(cls, values: dict, written_by_v01: bool = False) -> ModelConfig:
         """A config from a saved dict; retired fields go through :func:`migrate` first."""
         values, _ = migrate(values, written_by_v01)
+        if "rate_points" in values:  # JSON/pickle lists -> the hashable tuples of the dataclass
+            values["rate_points"] = tuple((int(n), float(g)) for n, g in values["rate_points"])
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(values) - known
         if unknown:
@@ -178,6 +197,24 @@ class Legacy:
 
     identity_content_norm: bool = False
     zero_direct_conditioning: bool = False
+
+
+def _rate_point_problems(cfg: ModelConfig) -> list[str]:
+    points = cfg.rate_points
+    if not points:
+        return []
+    problems = []
+    if tuple(points[-1]) != (cfg.motion_groups, cfg.content_gain):
+        problems.append("the last rate point must be (motion_groups, content_gain)")
+    for (n0, g0), (n1, g1) in itertools.pairwise(points):
+        if n1 < n0 or g1 < g0 or (n1, g1) == (n0, g0):
+            problems.append("rate points must rise: groups and gain never fall, and each point differs")
+            break
+    if any(not 1 <= n <= cfg.motion_groups or g <= 0 for n, g in points):
+        problems.append("a rate point needs 1..motion_groups groups and a positive gain")
+    if len(points) > 64:
+        problems.append("at most 64 rate points")
+    return problems
 
 
 def migrate(values: dict, written_by_v01: bool = False) -> tuple[dict, Legacy]:

@@ -51,3 +51,7 @@ class OutputTooLargeError(StreamError):
 
 class InvalidArgumentError(BcdError):
     """An option value is out of range (rate, steps, seed, ...)."""
+
+
+class RateOutOfRangeError(InvalidArgumentError):
+    """The requested bitrate is outside what the model reaches on this video."""

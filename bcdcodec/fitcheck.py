@@ -26,15 +26,17 @@ class FirstClipCheck:
     def __init__(self, model: CodecModel, sampler: SamplerSettings):
         self.model, self.sampler = model, sampler
         self.frames: torch.Tensor | None = None
-        self.symbols: ClipSymbols | None = None
+        self.symbols: dict[int | None, ClipSymbols] = {}
 
-    def __call__(self, frames: torch.Tensor, symbols: ClipSymbols) -> None:
+    def __call__(self, frames: torch.Tensor, symbols: dict[int | None, ClipSymbols]) -> None:
         self.frames, self.symbols = frames, symbols
 
-    def psnr(self) -> float:
-        """PSNR (dB) of the first clip, ``[T, 3, S, S]`` decoded against the encoder's input."""
+    def psnr(self, point: int | None = None) -> float:
+        """PSNR (dB) of the first clip, ``[T, 3, S, S]`` decoded at operating ``point`` (default:
+        the one it was encoded at, or the top one) against the encoder's input."""
         size = self.model.cfg.image_size
+        point = point if point in self.symbols else next(iter(self.symbols))
         decoded = self.model.net.render_symbols(
-            self.symbols, self.sampler, clip_noise((3, size, size), self.sampler.seed)
+            self.symbols[point], self.sampler, clip_noise((3, size, size), self.sampler.seed), point
         )
         return psnr_db(to_uint8(self.frames).numpy(), to_uint8(decoded).numpy())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from fractions import Fraction
 from pathlib import Path
 
@@ -32,17 +31,6 @@ from .training import export, train
 from .transfer import transfer
 
 
-def _parse_rate(value: str | None) -> float | None:
-    """``--rate``: motion bits per frame (``160``) or a bitrate at 25 fps (``4kbps``)."""
-    if value is None:
-        return None
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(kbps)?\s*", value.lower())
-    if not match:
-        raise click.BadParameter("expected bits per frame (160) or kbps at 25 fps (4kbps)", param_hint="--rate")
-    number = float(match.group(1))
-    return number * 1000 / 25 if match.group(2) else number
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="bcdcodec")
 def main() -> None:
@@ -54,7 +42,14 @@ def main() -> None:
 @click.argument("dst", type=click.Path(dir_okay=False))
 @click.option("--model", "model_name", help="bundled model name (default: sprites-64)")
 @click.option("--checkpoint", type=click.Path(dir_okay=False), help="a checkpoint file instead of a bundled model")
-@click.option("--rate", help="operating point: motion bits per frame (160) or kbps at 25 fps (4kbps)")
+@click.option(
+    "--kbps",
+    type=click.FloatRange(0, min_open=True),
+    help="target bitrate of the whole file: the encoder picks the operating point and GOP length (within 10 %)",
+)
+@click.option(
+    "--quality", type=click.IntRange(1), help="operating point, 1 = lowest rate (default: the model's highest)"
+)
 @fit_option("how frames are fitted to the model's square resolution")
 @click.option("--sampler", type=click.Choice(SAMPLERS), default="euler", show_default=True)
 @click.option("--steps", type=click.IntRange(1, 64), help="decoder sampling steps recorded in the stream")
@@ -94,7 +89,8 @@ def encode(
     dst,
     model_name,
     checkpoint,
-    rate,
+    kbps,
+    quality,
     fit,
     sampler,
     steps,
@@ -113,20 +109,21 @@ def encode(
 ):
     """Encode a video file (anything FFmpeg reads, or raw I420 .yuv) into a .bcd stream."""
     from bcdcodec.api import compress_file, stream_info
-    from bcdcodec.errors import InvalidArgumentError
+    from bcdcodec.bitstream import read_stream
+    from bcdcodec.codec import stream_point
     from bcdcodec.fileio import check_writable
     from bcdcodec.fitcheck import MISFIT_PSNR_DB, FirstClipCheck
+    from bcdcodec.ratecontrol import quality_point
     from bcdcodec.settings import SamplerSettings
 
     if model_name and checkpoint:
         raise click.UsageError("give --model or --checkpoint, not both")
+    if kbps is not None and quality is not None:
+        raise click.UsageError("give --kbps or --quality, not both")
     check_writable(Path(dst), force)
-    size_wh, target = parse_size(size), _parse_rate(rate)
+    size_wh = parse_size(size)
     model = load_with_bundled_prior(model_name, checkpoint, prior) if motion_prior else load(model_name, checkpoint)
-    if target is not None and abs(target - model.cfg.motion_bits_target) > 0.5:
-        raise InvalidArgumentError(
-            f"{model.name} is trained for {model.cfg.motion_bits_target:g} motion bits per frame, not {target:g}"
-        )
+    point = None if quality is None else quality_point(model, quality)
     settings = SamplerSettings(sampler, steps or model.cfg.default_steps, seed)
     first_clip = FirstClipCheck(model, settings)
     data = compress_file(
@@ -144,16 +141,21 @@ def encode(
         gop_seconds=gop_seconds,
         scene_cut=None if no_scene_cut else scene_cut,
         probe=first_clip if check else None,
+        point=point,
+        target_kbps=kbps,
     )
     info = stream_info(data)
+    coded = stream_point(read_stream(data).header)
+    coded = model.cfg.top_point if coded is None else coded
     seconds = info["frame_count"] / float(Fraction(info["fps"]))
     click.echo(
         f"{dst}: {human_bytes(len(data))} for {human_count(info['frame_count'], 'frame')} "
         f"in {human_count(info['clip_count'], 'clip')} and {human_count(len(info['gops']), 'GOP')}, "
         f"{human_rate(len(data) * 8, seconds)}, {info['bits_per_pixel']:.4f} bits/pixel"
+        + (f", quality {coded + 1} of {model.cfg.top_point + 1}" if model.cfg.top_point else "")
     )
     if check:
-        psnr = first_clip.psnr()
+        psnr = first_clip.psnr(coded)
         click.echo(f"first clip decodes at {psnr:.1f} dB PSNR ({model.cfg.image_size}x{model.cfg.image_size})")
         if psnr < MISFIT_PSNR_DB:
             click.echo(

@@ -38,6 +38,8 @@ class BCDModel(nn.Module):
         self.motion_vq = GroupVQ(cfg)
         self.content_quantizer = ContentQuantizer(cfg)
         self.denoiser = Denoiser(cfg)
+        # the content priors of the operating points below the top one (none for a one-point model)
+        self.point_quantizers = nn.ModuleList(ContentQuantizer(cfg) for _ in cfg.operating_points[:-1])
         # sha256 of the weights as a checkpoint file holds them (set by the loader; None = live)
         self.file_digest: bytes | None = None
         # frozen integer coding tables, filled by export_tables()
@@ -45,6 +47,40 @@ class BCDModel(nn.Module):
         self.register_buffer(
             "content_table", torch.zeros(cfg.content_channels, cfg.content_symbol_range, dtype=torch.int64)
         )
+        if cfg.top_point:
+            self.register_buffer(
+                "point_content_table",
+                torch.zeros(cfg.top_point, cfg.content_channels, cfg.content_symbol_range, dtype=torch.int64),
+            )
+
+    # ----- operating points -----
+    def quantizer(self, point: int) -> ContentQuantizer:
+        """The content quantizer (prior and symbol centre) of operating ``point``."""
+        return self.content_quantizer if point == self.cfg.top_point else self.point_quantizers[point]
+
+    def _content_scale(self, point: int) -> float:
+        """Content gain of ``point`` relative to the encoder's (the top point's)."""
+        return self.cfg.operating_points[point][1] / self.cfg.content_gain
+
+    def _at_point(self, content: torch.Tensor, points: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Training: ``content [B, K, Cc]`` quantized at each clip's operating point ``points [B]``
+        (noisy, at the top point's scale) and its bits ``[B]``."""
+        if not self.cfg.top_point:
+            return self.content_quantizer(content)
+        content_hat, bits = torch.empty_like(content), content.new_empty(content.shape[0])
+        for point in points.unique().tolist():
+            rows = points == point
+            scale = self._content_scale(point)
+            noisy, point_bits = self.quantizer(point)(content[rows] * scale)
+            content_hat[rows], bits[rows] = noisy / scale, point_bits
+        return content_hat, bits
+
+    def _motion_mask(self, points: torch.Tensor) -> torch.Tensor:
+        """``[B, 1, N*g]``: 1 on the groups each clip's operating point sends, 0 beyond."""
+        sent = torch.tensor([n for n, _ in self.cfg.operating_points], device=points.device)[points]
+        groups = torch.arange(self.cfg.motion_groups, device=points.device)
+        mask = (groups[None, :] < sent[:, None]).to(torch.float32)
+        return mask.repeat_interleave(self.cfg.group_dim, dim=1)[:, None, :]
 
     # ----- training -----
     def denoised(
@@ -80,7 +116,12 @@ class BCDModel(nn.Module):
             groups.append((content_src, motion_src, clips[n_cross:]))
         for content, motion, target in groups:
             vq = self.motion_vq(motion)
-            content_hat, bits = self.content_quantizer(content)
+            # one operating point per clip, drawn only when there is a choice (a one-point model
+            # trains exactly as before operating points existed)
+            points = torch.zeros(target.shape[0], dtype=torch.int64, device=target.device)
+            if cfg.top_point:
+                points = torch.randint(cfg.top_point + 1, points.shape, generator=generator, device=target.device)
+            content_hat, bits = self._at_point(content, points)
             sigma = diffusion.training_sigmas(
                 target.shape[0],
                 cfg.p_mean,
@@ -93,7 +134,8 @@ class BCDModel(nn.Module):
             # one noise image per clip, shared by its frames, exactly as the sampler starts decoding
             noise = torch.randn((target.shape[0], 1, *target.shape[2:]), generator=generator, device=target.device)
             x_noisy = target + noise * sigma.view(-1, 1, 1, 1, 1)
-            d = self.denoised(x_noisy, sigma, content_hat, vq.quantized)
+            quantized = vq.quantized * self._motion_mask(points) if cfg.top_point else vq.quantized
+            d = self.denoised(x_noisy, sigma, content_hat, quantized)
             weight = diffusion.loss_weight(sigma, SIGMA_DATA).view(-1, 1, 1, 1, 1)
             losses.append((weight * (d - target) ** 2).mean(dim=(1, 2, 3, 4)))
             motion_bits.append(vq.entropy_bits)
@@ -115,32 +157,59 @@ class BCDModel(nn.Module):
         usage = self.motion_vq.code_usage.double().cpu().numpy()
         self.motion_table.copy_(torch.from_numpy(quantize_pmf_rows(usage, precision)))
         self.content_table.copy_(torch.from_numpy(self.content_quantizer.export_table(precision)))
+        for point, quantizer in enumerate(self.point_quantizers):
+            self.point_content_table[point].copy_(torch.from_numpy(quantizer.export_table(precision)))
 
-    def coding_tables(self) -> CodingTables:
-        """The frozen tables; raises :class:`ModelLoadError` if they were never exported."""
+    def coding_tables(self, point: int | None = None) -> CodingTables:
+        """The frozen tables of operating ``point`` (default: the top one): the motion rows of the
+        groups it sends and its content prior's rows. Raises :class:`ModelLoadError` if they were
+        never exported."""
+        point = self.cfg.top_point if point is None else point
+        groups = self.cfg.operating_points[point][0]
+        content = self.content_table if point == self.cfg.top_point else self.point_content_table[point]
         try:
             return CodingTables(
-                self.motion_table.cpu().numpy(), self.content_table.cpu().numpy(), self.cfg.table_precision
+                self.motion_table[:groups].cpu().numpy(), content.cpu().numpy(), self.cfg.table_precision
             )
         except ValueError as exc:
             raise ModelLoadError(f"model has no valid coding tables (run the export step): {exc}") from None
 
     @torch.no_grad()
-    def encode_symbols(self, clip: torch.Tensor) -> ClipSymbols:
-        """``clip [T, 3, S, S]`` in ``[-1, 1]`` -> the clip's discrete symbols."""
+    def encode_points(self, clip: torch.Tensor, points: list[int] | None = None) -> list[ClipSymbols]:
+        """``clip [T, 3, S, S]`` in ``[-1, 1]`` -> its symbols at each operating point of
+        ``points`` (default: all, lowest first), from one pass of the encoder."""
         content, motion = self.encoder(clip[None])
-        motion_idx = self.motion_vq.logits(motion).argmax(-1)[0]
-        content_sym = self.content_quantizer.to_symbols(content)[0]
-        return ClipSymbols(content_sym.cpu().numpy().astype(np.int32), motion_idx.cpu().numpy().astype(np.int32))
+        motion_idx = self.motion_vq.logits(motion).argmax(-1)[0].cpu().numpy().astype(np.int32)
+        out = []
+        for point in range(self.cfg.top_point + 1) if points is None else points:
+            groups = self.cfg.operating_points[point][0]
+            symbols = self.quantizer(point).to_symbols(content * self._content_scale(point))[0]
+            out.append(
+                ClipSymbols(symbols.cpu().numpy().astype(np.int32), np.ascontiguousarray(motion_idx[:, :groups]))
+            )
+        return out
+
+    def encode_symbols(self, clip: torch.Tensor, point: int | None = None) -> ClipSymbols:
+        """``clip [T, 3, S, S]`` in ``[-1, 1]`` -> the clip's discrete symbols at operating
+        ``point`` (default: the top one)."""
+        return self.encode_points(clip, [self.cfg.top_point if point is None else point])[0]
 
     @torch.no_grad()
     def render_symbols(
-        self, symbols: ClipSymbols, settings: diffusion.SamplerSettings, noise: torch.Tensor
+        self, symbols: ClipSymbols, settings: diffusion.SamplerSettings, noise: torch.Tensor, point: int | None = None
     ) -> torch.Tensor:
-        """Symbols -> frames ``[T, 3, S, S]`` in ``[-1, 1]``. ``noise [3, S, S]`` is shared by all frames."""
-        content = self.content_quantizer.from_symbols(torch.from_numpy(symbols.content).long()[None])
-        motion = self.motion_vq.dequantize(torch.from_numpy(symbols.motion).long()[None])
-        t = symbols.motion.shape[0]
+        """Symbols -> frames ``[T, 3, S, S]`` in ``[-1, 1]``. ``noise [3, S, S]`` is shared by all
+        frames. ``point`` is the content's operating point (default: the top one); the motion's
+        groups are as many as the symbols carry, the rest are not sent (zeros)."""
+        point = self.cfg.top_point if point is None else point
+        content = self.quantizer(point).from_symbols(torch.from_numpy(symbols.content).long()[None])
+        content = content / self._content_scale(point)
+        t, groups = symbols.motion.shape
+        indices = torch.zeros(1, t, self.cfg.motion_groups, dtype=torch.int64)
+        indices[0, :, :groups] = torch.from_numpy(symbols.motion).long()
+        motion = self.motion_vq.dequantize(indices)
+        if groups < self.cfg.motion_groups:
+            motion[..., groups * self.cfg.group_dim :] = 0
         start = noise.expand(1, t, *noise.shape)
         frames = diffusion.sample(
             lambda x, sigma: self.denoised(x, sigma, content, motion),

@@ -1,0 +1,81 @@
+"""Rate control: the operating point and GOP length that land a whole file on a target bitrate.
+
+The encoder runs once over the source; every candidate (operating point x GOP length) is
+entropy-coded alongside (:func:`codec.encode_variants`), so the choice is made on the exact file
+sizes of *this* video. Among the candidates within ``tolerance`` of the target, the highest
+operating point wins (the best pictures), then the shortest GOP (the most frequent content
+refresh and random access). Outside every candidate's reach, :class:`RateOutOfRangeError` says
+which rates the model can reach on this video.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .bitstream import read_stream
+from .codec import CodecModel, Variant, encode_variants
+from .errors import InvalidArgumentError, RateOutOfRangeError
+from .packing import DEFAULT_GOP_SECONDS, MAX_GOP_SECONDS
+from .settings import SamplerSettings
+from .video import VideoSource
+
+GOP_CANDIDATES = (0.5, 1.0, DEFAULT_GOP_SECONDS, 4.0, 8.0)  # seconds
+TOLERANCE = 0.10
+
+
+@dataclass(frozen=True)
+class Choice:
+    data: bytes
+    variant: Variant
+    kbps: float
+
+
+def kbps(size_bytes: int, frames: int, fps) -> float:
+    """Whole-file bitrate in kbit/s of ``size_bytes`` for ``frames`` frames at ``fps``."""
+    return 8 * size_bytes * float(fps) / frames / 1000
+
+
+def quality_point(model: CodecModel, quality: int) -> int:
+    """``--quality N`` (1 = lowest rate .. the model's point count) -> operating point index."""
+    count = model.cfg.top_point + 1
+    if not 1 <= quality <= count:
+        raise InvalidArgumentError(f"{model.name} has qualities 1..{count}, not {quality}")
+    return quality - 1
+
+
+def encode_to_rate(
+    source: VideoSource,
+    model: CodecModel,
+    target_kbps: float,
+    *,
+    fit: str,
+    sampler: SamplerSettings | None = None,
+    progress: bool = False,
+    scene_cut: float | None = None,
+    probe=None,
+    gop_candidates: tuple[float, ...] = GOP_CANDIDATES,
+    tolerance: float = TOLERANCE,
+) -> Choice:
+    """Encode ``source`` at the candidate closest to ``target_kbps`` from above in quality (see
+    the module text); raises :class:`RateOutOfRangeError` when none is within ``tolerance``."""
+    if not target_kbps > 0:
+        raise InvalidArgumentError("the target bitrate must be positive")
+    gops = sorted({g for g in gop_candidates if 0 < g <= MAX_GOP_SECONDS})
+    variants = [Variant(point, gop) for point in range(model.cfg.top_point + 1) for gop in gops]
+    streams = encode_variants(source, model, fit, sampler, progress, variants, scene_cut=scene_cut, probe=probe)
+    frames, fps = _frames_and_fps(streams[0])
+    rates = [kbps(len(data), frames, fps) for data in streams]
+    fitting = [i for i, rate in enumerate(rates) if abs(rate - target_kbps) <= tolerance * target_kbps]
+    if not fitting:
+        raise RateOutOfRangeError(
+            f"{model.name} reaches {min(rates):.3g}-{max(rates):.3g} kbit/s on this video "
+            f"({model.cfg.top_point + 1} operating points x {len(gops)} GOP lengths), "
+            f"not {target_kbps:g} within {tolerance:.0%}"
+        )
+    best = max(fitting, key=lambda i: (variants[i].point, -variants[i].gop_seconds))
+    return Choice(streams[best], variants[best], rates[best])
+
+
+def _frames_and_fps(data: bytes):
+    header = read_stream(data).header
+    return header.frame_count, header.fps

@@ -1,0 +1,90 @@
+"""Operating points of one model: each round-trips, rate rises with the point, the stream records
+it, training draws them, and rate control lands on a target or says what the model reaches."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from bcdcodec import api, codec
+from bcdcodec.bitstream import read_stream
+from bcdcodec.config import tiny_config
+from bcdcodec.errors import InvalidArgumentError, ModelMismatchError, RateOutOfRangeError
+from bcdcodec.models.bcd import BCDModel
+from bcdcodec.models.factory import moving_square_video, seeded_model
+from bcdcodec.ratecontrol import encode_to_rate, kbps, quality_point
+from bcdcodec.video import Video, VideoSource
+
+POINTS = ((1, 0.5), (2, 1.0), (3, 2.0), (4, 4.0))
+
+
+@pytest.fixture(scope="module")
+def scalable():
+    cfg = tiny_config(name="tiny-scalable", image_size=48, patch_size=12, rate_points=POINTS, content_gain=4.0)
+    return api.CodecModel.from_network(seeded_model(cfg, seed=4, warmup_clips=2))
+
+
+@pytest.fixture(scope="module")
+def frames():
+    return moving_square_video(24, 40, 48, seed=6)
+
+
+def _source(frames, fps=25):
+    video = Video(frames, fps)
+    return VideoSource(video.width, video.height, video.fps, iter(video.frames), len(video.frames))
+
+
+def test_every_point_round_trips_and_rate_rises_with_it(scalable, frames):
+    sizes = []
+    for point in range(len(POINTS)):
+        data = codec.encode_source(_source(frames), scalable, "stretch", None, False, point=point)
+        header, clips = codec.decode_symbols(data, scalable)
+        assert codec.stream_point(header) == (None if point == len(POINTS) - 1 else point)
+        fitted = torch.from_numpy(frames[:4])
+        from bcdcodec.video.fit import fit_frames
+
+        expected = scalable.net.encode_symbols(fit_frames(fitted, 48, "stretch"), point)
+        assert np.array_equal(clips[0].content, expected.content)
+        assert clips[0].motion.shape == (4, POINTS[point][0])  # only the point's groups are sent
+        decoded = codec.decompress(data, scalable).frames
+        assert decoded.shape == frames.shape
+        sizes.append(len(data))
+    assert sizes == sorted(sizes) and len(set(sizes)) == len(sizes), sizes
+
+
+def test_a_stream_names_its_point_and_a_one_point_model_refuses_it(scalable, frames, tiny_model):
+    data = codec.encode_source(_source(frames), scalable, "stretch", None, False, point=1)
+    assert read_stream(data).header.operating_point == 1
+    lone = dataclasses.replace(scalable, net=BCDModel(dataclasses.replace(scalable.cfg, rate_points=())))
+    with pytest.raises(ModelMismatchError, match="operating point 1"):
+        codec.check_model(read_stream(data).header, lone)
+    with pytest.raises(InvalidArgumentError, match=r"qualities 1\.\.1"):
+        quality_point(tiny_model, 2)
+    assert quality_point(scalable, 4) == 3
+
+
+def test_training_draws_points_and_reaches_every_prior(scalable):
+    net = BCDModel(scalable.cfg)
+    net.train()
+    clips = torch.rand(32, 4, 3, 48, 48, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    out = net(clips, generator=torch.Generator().manual_seed(0))
+    out.loss.backward()
+    assert torch.isfinite(out.loss)
+    for quantizer in net.point_quantizers:  # each lower point's prior took part
+        grads = [p.grad for p in quantizer.parameters() if p.grad is not None]
+        assert grads and any(g.abs().sum() > 0 for g in grads)
+
+
+def test_rate_control_lands_within_tolerance_or_names_the_reach(scalable, frames):
+    reach = []
+    for point in range(len(POINTS)):
+        data = codec.encode_source(_source(frames), scalable, "stretch", None, False, point=point, gop_seconds=8.0)
+        reach.append(kbps(len(data), len(frames), 25))
+    for point, target in enumerate(reach):  # every point's own rate is a target it meets
+        choice = encode_to_rate(_source(frames), scalable, target, fit="stretch")
+        assert abs(choice.kbps - target) <= 0.1 * target and choice.variant.point >= point
+        assert choice.kbps == pytest.approx(kbps(len(choice.data), len(frames), 25))
+        assert codec.decompress(choice.data, scalable).frames.shape == frames.shape
+    with pytest.raises(RateOutOfRangeError, match="reaches"):
+        encode_to_rate(_source(frames), scalable, reach[0] / 10, fit="stretch")
