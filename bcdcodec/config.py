@@ -57,9 +57,10 @@ class ModelConfig:
     # learns to ignore it
     content_gain: float = 4.0
     # operating points of one model, lowest rate first: (motion groups sent, content gain); the
-    # last is (motion_groups, content_gain), the model's full rate. Empty: that point alone.
-    # Training draws a point per clip; the groups beyond a point's are not sent (the decoder sees
-    # zeros), its content is coded at its gain under its own prior (see models.bcd)
+    # last sends every group and is what a stream without an operating point uses. Empty: the
+    # one point (motion_groups, content_gain). Training draws a point per clip; the groups beyond
+    # a point's are not sent (the decoder sees zeros), its content is coded at its gain under its
+    # own prior and reaches the decoder at the scale of content_gain (see models.bcd)
     rate_points: tuple[tuple[int, float], ...] = ()
     # denoiser (DiT with spatial and temporal attention)
     dit_dim: int = 192
@@ -204,8 +205,8 @@ def _rate_point_problems(cfg: ModelConfig) -> list[str]:
     if not points:
         return []
     problems = []
-    if tuple(points[-1]) != (cfg.motion_groups, cfg.content_gain):
-        problems.append("the last rate point must be (motion_groups, content_gain)")
+    if points[-1][0] != cfg.motion_groups:
+        problems.append("the last rate point must send all motion_groups")
     for (n0, g0), (n1, g1) in itertools.pairwise(points):
         if n1 < n0 or g1 < g0 or (n1, g1) == (n0, g0):
             problems.append("rate points must rise: groups and gain never fall, and each point differs")

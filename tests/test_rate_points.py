@@ -88,3 +88,19 @@ def test_rate_control_lands_within_tolerance_or_names_the_reach(scalable, frames
         assert codec.decompress(choice.data, scalable).frames.shape == frames.shape
     with pytest.raises(RateOutOfRangeError, match="reaches"):
         encode_to_rate(_source(frames), scalable, reach[0] / 10, fit="stretch")
+
+
+def test_a_one_point_model_is_fine_tuned_into_points(tmp_path, tiny_checkpoint):
+    """init_from a one-point checkpoint: its weights carry over; only the new points' priors start
+    fresh. An architecture mismatch is still refused."""
+    from bcdcodec.checkpoint import load_checkpoint
+    from bcdcodec.train import state
+
+    source, _ = load_checkpoint(tiny_checkpoint)
+    cfg = dataclasses.replace(source.cfg, rate_points=((1, 1.0), (source.cfg.motion_groups, 2.0)))
+    model, ema = BCDModel(cfg), BCDModel(cfg)
+    state.init_weights(model, ema, tiny_checkpoint)
+    assert torch.equal(model.denoiser.patch_out.weight, source.denoiser.patch_out.weight)
+    other = BCDModel(dataclasses.replace(cfg, dit_dim=64))
+    with pytest.raises(InvalidArgumentError, match="does not match"):
+        state.init_weights(other, BCDModel(other.cfg), tiny_checkpoint)

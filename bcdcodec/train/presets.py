@@ -93,6 +93,20 @@ PRESETS = {
         validation_clips=8,
         model=FACES_128,
     ),
+    # operating points for sprites-64: a fine-tune of it (train --init-from the one-point model),
+    # where each clip is trained at one of six points, from 1 motion group and content at gain
+    # 0.25 up to every group at gain 8 (bcdcodec/weights/sprites-64.md)
+    "sprites-64-rates": TrainConfig(
+        steps=600,
+        lr=3e-4,
+        warmup_steps=50,
+        ema_decay=0.99,
+        checkpoint_every=50,
+        validate_every=200,
+        model=dataclasses.replace(
+            ModelConfig(), rate_points=((1, 0.25), (2, 0.5), (3, 1.0), (4, 2.0), (6, 4.0), (8, 8.0))
+        ),
+    ),
     # the sprites-64 recipe at test scale: same estimator, conditioning and content partners
     "smoke": TrainConfig(
         data="procedural",

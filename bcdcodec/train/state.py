@@ -54,13 +54,19 @@ def _by_name(saved: dict, saved_names: list[str], names: list[str]) -> dict:
 
 def init_weights(model: BCDModel, ema: BCDModel, source: str | Path) -> None:
     """Start from another checkpoint's weights (the architecture must match; rate settings may
-    differ): that is how operating points are fine-tuned from one model."""
+    differ): that is how operating points are fine-tuned from one model. The content priors of
+    operating points the source lacks start fresh."""
     source_net, _ = load_checkpoint(source)
     try:
-        model.load_state_dict(source_net.state_dict())
+        missing, unexpected = model.load_state_dict(source_net.state_dict(), strict=False)
     except RuntimeError as exc:
         raise InvalidArgumentError(f"{source} does not match the training architecture") from exc
+    if unexpected or any(not k.startswith(NEW_WITH_POINTS) for k in missing):
+        raise InvalidArgumentError(f"{source} does not match the training architecture")
     ema.load_state_dict(model.state_dict())
+
+
+NEW_WITH_POINTS = ("point_quantizers.", "point_content_table")  # what a one-point model lacks
 
 
 def save_final(path: Path, ema: BCDModel, step: int, cfg: TrainConfig) -> None:
