@@ -31,7 +31,7 @@ from .codec import (
     with_bundled_prior,
     write_rendered,
 )
-from .errors import BcdError, InvalidArgumentError, StreamError
+from .errors import BcdError, StreamError
 from .fileio import read_stream_file, write_bytes_atomic
 from .generate import generate
 from .packing import DEFAULT_GOP_SECONDS, DEFAULT_SCENE_CUT
@@ -67,12 +67,10 @@ def compress_file(
     ``point`` and ``gop_seconds`` are then not used)."""
     source = open_video(src, size=size, fps=fps, max_frames=max_frames)
     if target_kbps is not None:
-        if motion_prior:
-            raise InvalidArgumentError("--kbps chooses among operating points; the motion prior codes only the top one")
-        choice = encode_to_rate(
-            source, model, target_kbps, fit=fit, sampler=sampler, progress=progress, scene_cut=scene_cut, probe=probe
-        )
-        data = choice.data
+        data = encode_to_rate(
+            source, model, target_kbps, fit=fit, sampler=sampler, progress=progress,
+            motion_prior=motion_prior, scene_cut=scene_cut, probe=probe,
+        ).data  # fmt: skip
     else:
         data = encode_source(source, model, fit, sampler, progress, motion_prior, gop_seconds, scene_cut, probe, point)
     write_bytes_atomic(dst, data, force)

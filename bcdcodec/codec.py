@@ -162,20 +162,17 @@ def encode_variants(
     for point in points:
         if point is not None and not 0 <= point <= cfg.top_point:
             raise InvalidArgumentError(f"{model.name} has operating points 0..{cfg.top_point}, not {point}")
-        if motion_prior and point not in (None, cfg.top_point):
-            raise InvalidArgumentError("the motion prior codes the top operating point only")
     for variant in variants:
         if not 0 < variant.gop_seconds <= MAX_GOP_SECONDS:
             raise InvalidArgumentError(f"GOP length must be in (0, {MAX_GOP_SECONDS:g}] seconds")
     sampler = sampler or SamplerSettings(steps=cfg.default_steps)
-    rows = _prior_rows(model) if motion_prior else None
     writers = [
         GopWriter(
             model.tables_at(v.point),
             max(1, int(v.gop_seconds * source.fps / cfg.clip_len)),
             cfg.operating_points[cfg.top_point if v.point is None else v.point][1],
             scene_cut,
-            rows,
+            _prior_rows(model, v.point) if motion_prior else None,
         )
         for v in variants
     ]
@@ -259,9 +256,13 @@ def stream_point(header: SequenceHeader) -> int | None:
     return header.operating_point if header.version[0] > 1 else None
 
 
-def _prior_rows(model: CodecModel) -> PriorRows:
+def _prior_rows(model: CodecModel, point: int | None) -> PriorRows:
+    """The motion prior's coding rows at operating ``point`` of the codec (``None``: the top)."""
     integer, precision = model.prior.integer, model.cfg.table_precision
-    return lambda content, motion: integer.tables(content, motion, precision)
+    if point is not None and point != model.cfg.top_point and integer.cfg.points != model.cfg.top_point + 1:
+        raise InvalidArgumentError(f"this motion prior codes only the top operating point of {model.name}")
+    point = None if point in (None, model.cfg.top_point) else point
+    return lambda content, motion: integer.tables(content, motion, precision, point)
 
 
 def _stream_prior(parsed: ParsedStream, model: CodecModel) -> PriorRows | None:
@@ -275,7 +276,7 @@ def _stream_prior(parsed: ParsedStream, model: CodecModel) -> PriorRows | None:
             f"stream needs motion prior {header.motion_prior_hash.hex()}, "
             f"got {model.prior.digest[:HASH_PREFIX_BYTES].hex()}"
         )
-    return _prior_rows(model)
+    return _prior_rows(model, stream_point(header))
 
 
 def decode_clips(

@@ -51,6 +51,7 @@ def encode_to_rate(
     fit: str,
     sampler: SamplerSettings | None = None,
     progress: bool = False,
+    motion_prior: bool = False,
     scene_cut: float | None = None,
     probe=None,
     gop_candidates: tuple[float, ...] = GOP_CANDIDATES,
@@ -61,15 +62,19 @@ def encode_to_rate(
     if not target_kbps > 0:
         raise InvalidArgumentError("the target bitrate must be positive")
     gops = sorted({g for g in gop_candidates if 0 < g <= MAX_GOP_SECONDS})
-    variants = [Variant(point, gop) for point in range(model.cfg.top_point + 1) for gop in gops]
-    streams = encode_variants(source, model, fit, sampler, progress, variants, scene_cut=scene_cut, probe=probe)
+    top = model.cfg.top_point
+    points = range(top + 1)
+    if motion_prior and model.prior is not None and model.prior.integer.cfg.points != top + 1:
+        points = [top]  # a prior trained before the model had operating points codes only the top one
+    variants = [Variant(point, gop) for point in points for gop in gops]
+    streams = encode_variants(source, model, fit, sampler, progress, variants, motion_prior, scene_cut, probe)
     frames, fps = _frames_and_fps(streams[0])
     rates = [kbps(len(data), frames, fps) for data in streams]
     fitting = [i for i, rate in enumerate(rates) if abs(rate - target_kbps) <= tolerance * target_kbps]
     if not fitting:
         raise RateOutOfRangeError(
             f"{model.name} reaches {min(rates):.3g}-{max(rates):.3g} kbit/s on this video "
-            f"({model.cfg.top_point + 1} operating points x {len(gops)} GOP lengths), "
+            f"({len(points)} operating points x {len(gops)} GOP lengths), "
             f"not {target_kbps:g} within {tolerance:.0%}"
         )
     best = max(fitting, key=lambda i: (variants[i].point, -variants[i].gop_seconds))

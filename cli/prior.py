@@ -72,15 +72,11 @@ def train_prior_command(out, model_name, checkpoint, data, steps, batch, lr, dim
     test_codes = collect_codes(model.net, test.videos, progress=True)
     cfg = MotionPriorConfig.for_codec(model.cfg, dim=dim, layers=layers)
     prior = train_prior(cfg, *train_codes, steps=steps, batch=batch, lr=lr, seed=seed)
-    tables = model.tables
-    static = float(
-        -torch.log2(torch.from_numpy(tables.motion).double() / (1 << model.cfg.table_precision))
-        .gather(1, torch.from_numpy(test_codes[1]).long().flatten(0, 1).T)
-        .sum()
-        / len(test_codes[1])
-    )
+    content, motion = test_codes
+    top = model.cfg.top_point
     with torch.no_grad():
-        float_bits = float(prior.loss_bits(torch.from_numpy(test_codes[0]), torch.from_numpy(test_codes[1])))
+        float_bits = float(prior.loss_bits(torch.from_numpy(content[:, top]), torch.from_numpy(motion)))
+    twin = prior.integer_twin(exp_lut())
     report = {
         "codec": model.name,
         "codec_sha256": model.digest.hex(),
@@ -89,12 +85,22 @@ def train_prior_command(out, model_name, checkpoint, data, steps, batch, lr, dim
         "batch": batch,
         "lr": lr,
         "seed": seed,
-        "test_clips": len(test_codes[1]),
-        "test_motion_bits_per_clip_static_tables": round(static, 2),
-        "test_motion_bits_per_clip_prior_float": round(float_bits * test_codes[1].shape[1], 2),
+        "test_clips": len(motion),
+        "test_motion_bits_per_clip_static_tables": round(model.tables.motion_bits(motion) / len(motion), 2),
+        "test_motion_bits_per_clip_prior_float": round(float_bits * motion.shape[1], 2),
+        "test_motion_bits_per_clip_prior_integer": round(integer_bits(twin, content[:, top], motion), 2),
     }
-    twin = prior.integer_twin(exp_lut())
-    report["test_motion_bits_per_clip_prior_integer"] = round(integer_bits(twin, *test_codes), 2)
+    if top:  # every operating point, lowest first: static tables against the prior
+        report["per_operating_point"] = [
+            {
+                "motion_groups": model.cfg.operating_points[p][0],
+                "static_bits_per_clip": round(
+                    model.tables_at(p).motion_bits(motion[..., : prior.cfg.groups_at(p)]) / len(motion), 2
+                ),
+                "prior_integer_bits_per_clip": round(integer_bits(twin, content[:, p], motion, point=p), 2),
+            }
+            for p in range(top + 1)
+        ]
     save_prior(prior, out, model.net, extra=report)
     click.echo(json.dumps(report, indent=2))
 

@@ -55,6 +55,7 @@ class IntegerPrior:
         self.content_pos = _fixed(sd["content_pos"])
         self.code_embed = _fixed(sd["code_embed"])
         self.start, self.frame_pos = _fixed(sd["start"]), _fixed(sd["frame_pos"])
+        self.point_embed = _fixed(sd["point_embed"]) if "point_embed" in sd else None
         head_dim = cfg.dim // cfg.heads
         q_scale = np.ones(3 * cfg.dim)
         q_scale[: cfg.dim] = 1.0 / math.sqrt(head_dim)  # fold the attention scale into the query
@@ -101,25 +102,30 @@ class IntegerPrior:
             out[:, h * hd : (h + 1) * hd] = (weights @ v) // weights.sum(-1, keepdims=True)
         return self._linear(out, block["proj_w"], block["proj_b"])
 
-    def logits(self, content: np.ndarray, motion: np.ndarray) -> np.ndarray:
-        """``content [K, Cc]`` int, ``motion [T, N]`` int (only frames ``< T - 1`` are read) ->
-        ``[T, N, S]`` int64 logits with 12 fractional bits."""
+    def logits(self, content: np.ndarray, motion: np.ndarray, point: int | None = None) -> np.ndarray:
+        """``content [K, Cc]`` int, ``motion [T, n]`` int, the ``n`` groups operating ``point``
+        sends (default: the top point; only frames ``< T - 1`` are read) -> ``[T, n, S]`` int64
+        logits with 12 fractional bits."""
         cfg = self.cfg
-        t = motion.shape[0]
+        t, sent = motion.shape
         if t > cfg.max_frames or t < 1:
             raise ValueError(f"the prior codes 1 to {cfg.max_frames} frames, got {t}")
+        if (point is not None and not 0 <= point < cfg.points) or sent != cfg.groups_at(point):
+            raise ValueError(f"operating point {point} of this prior codes {cfg.groups_at(point)} groups, got {sent}")
         values = (np.asarray(content, dtype=np.int64) - cfg.content_symbol_range // 2) * self.content_step
         ctx = self._linear(values, self.content_w, self.content_b) + self.content_pos
-        groups = np.arange(cfg.motion_groups)
+        groups = np.arange(sent)
         codes = self.code_embed[groups[None, :], np.asarray(motion, dtype=np.int64)].sum(1)  # [T, d]
         frames = np.concatenate([self.start[None], codes[:-1]], 0) + self.frame_pos[:t]
         x = np.concatenate([ctx, frames], 0)
+        if self.point_embed is not None:
+            x = x + self.point_embed[cfg.points - 1 if point is None else point]
         for block in self.blocks:
             x = x + self._attention(self._rmsnorm(x, block["norm1"]), block)
             hidden = np.maximum(self._linear(self._rmsnorm(x, block["norm2"]), block["fc1_w"], block["fc1_b"]), 0)
             x = x + self._linear(hidden, block["fc2_w"], block["fc2_b"])
         out = self._linear(self._rmsnorm(x[cfg.content_queries :], self.norm), self.head_w, self.head_b)
-        return out.reshape(t, cfg.motion_groups, cfg.codebook_size)
+        return out.reshape(t, cfg.motion_groups, cfg.codebook_size)[:, :sent]
 
     def frequencies(self, logits: np.ndarray, precision: int) -> np.ndarray:
         """Integer logits ``[..., S]`` -> frequency tables ``[..., S]`` int64, each entry >= 1,
@@ -138,7 +144,7 @@ class IntegerPrior:
         )
         return freq
 
-    def tables(self, content: np.ndarray, motion: np.ndarray, precision: int) -> np.ndarray:
-        """Coding tables ``[T, N, S]`` for every motion symbol of a clip (frame ``t``'s rows read
-        only frames ``< t``, so a decoder rebuilds them frame by frame)."""
-        return self.frequencies(self.logits(content, motion), precision)
+    def tables(self, content: np.ndarray, motion: np.ndarray, precision: int, point: int | None = None) -> np.ndarray:
+        """Coding tables ``[T, n, S]`` for every motion symbol of a clip at operating ``point``
+        (frame ``t``'s rows read only frames ``< t``, so a decoder rebuilds them frame by frame)."""
+        return self.frequencies(self.logits(content, motion, point), precision)

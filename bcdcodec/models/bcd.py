@@ -174,6 +174,10 @@ class BCDModel(nn.Module):
         except ValueError as exc:
             raise ModelLoadError(f"model has no valid coding tables (run the export step): {exc}") from None
 
+    def content_symbols(self, content: torch.Tensor, point: int) -> torch.Tensor:
+        """Encoder content ``[B, K, Cc]`` -> its symbols ``[B, K, Cc]`` at operating ``point``."""
+        return self.quantizer(point).to_symbols(content * self._content_scale(point))
+
     @torch.no_grad()
     def encode_points(self, clip: torch.Tensor, points: list[int] | None = None) -> list[ClipSymbols]:
         """``clip [T, 3, S, S]`` in ``[-1, 1]`` -> its symbols at each operating point of
@@ -183,7 +187,7 @@ class BCDModel(nn.Module):
         out = []
         for point in range(self.cfg.top_point + 1) if points is None else points:
             groups = self.cfg.operating_points[point][0]
-            symbols = self.quantizer(point).to_symbols(content * self._content_scale(point))[0]
+            symbols = self.content_symbols(content, point)[0]
             out.append(
                 ClipSymbols(symbols.cpu().numpy().astype(np.int32), np.ascontiguousarray(motion_idx[:, :groups]))
             )

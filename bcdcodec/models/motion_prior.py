@@ -36,10 +36,23 @@ class MotionPriorConfig:
     layers: int = 2
     heads: int = 4
     mlp_dim: int = 128
+    # motion groups sent at each of the codec's operating points, lowest first (empty: one point,
+    # every group); the prior then learns one embedding per point and reads only sent groups
+    point_groups: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.dim % self.heads:
             raise ValueError("invalid MotionPriorConfig: dim must be a multiple of heads")
+        if any(not 1 <= n <= self.motion_groups for n in self.point_groups):
+            raise ValueError("invalid MotionPriorConfig: a point sends 1..motion_groups groups")
+
+    @property
+    def points(self) -> int:
+        return max(1, len(self.point_groups))
+
+    def groups_at(self, point: int | None) -> int:
+        """Groups sent at ``point`` (``None``: the top point)."""
+        return self.point_groups[-1 if point is None else point] if self.point_groups else self.motion_groups
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -49,6 +62,8 @@ class MotionPriorConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         if set(values) - known:
             raise ModelLoadError(f"prior config has unknown fields {sorted(set(values) - known)}")
+        if "point_groups" in values:
+            values = {**values, "point_groups": tuple(int(n) for n in values["point_groups"])}
         try:
             return cls(**values)
         except (TypeError, ValueError) as exc:
@@ -63,6 +78,7 @@ class MotionPriorConfig:
             content_channels=codec_cfg.content_channels,
             content_symbol_range=codec_cfg.content_symbol_range,
             max_frames=codec_cfg.clip_len,
+            point_groups=tuple(n for n, _ in codec_cfg.operating_points) if codec_cfg.top_point else (),
             **overrides,
         )
 
@@ -119,27 +135,48 @@ class MotionPrior(nn.Module):
         self.blocks = nn.ModuleList(PriorBlock(cfg) for _ in range(cfg.layers))
         self.norm = RMSNorm(d)
         self.head = nn.Linear(d, cfg.motion_groups * cfg.codebook_size)
+        if cfg.points > 1:
+            self.point_embed = nn.Parameter(torch.randn(cfg.points, d) * 0.02)
 
     def content_values(self, content: torch.Tensor) -> torch.Tensor:
         return (content.float() - self.cfg.content_symbol_range // 2) / self.CONTENT_SCALE
 
-    def forward(self, content: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
+    def sent_mask(self, points: torch.Tensor | None, batch: int) -> torch.Tensor:
+        """``[B, N]`` float: 1 on the groups each clip's operating point sends."""
+        cfg = self.cfg
+        top = torch.full((batch,), cfg.points - 1, dtype=torch.long) if points is None else points.long()
+        sent = torch.tensor([cfg.groups_at(p) for p in range(cfg.points)])[top.cpu()]
+        return (torch.arange(cfg.motion_groups)[None, :] < sent[:, None]).float()
+
+    def forward(self, content: torch.Tensor, motion: torch.Tensor, points: torch.Tensor | None = None) -> torch.Tensor:
+        """``points [B]``: each clip's operating point (default: the top one); ``motion`` holds
+        every group (those a point does not send are not read)."""
         cfg = self.cfg
         b, t = motion.shape[:2]
         if t > cfg.max_frames:
             raise ValueError(f"the prior sees at most {cfg.max_frames} frames, got {t}")
         ctx = self.content_in(self.content_values(content)) + self.content_pos
         groups = torch.arange(cfg.motion_groups, device=motion.device)
-        codes = self.code_embed[groups, motion.long()].sum(-2)  # [B, T, d]: frame t's codes
+        embedded = self.code_embed[groups, motion.long()]  # [B, T, N, d]
+        if cfg.points > 1:
+            embedded = embedded * self.sent_mask(points, b).to(embedded)[:, None, :, None]
+        codes = embedded.sum(-2)  # [B, T, d]: frame t's codes
         frames = torch.cat([self.start.expand(b, 1, -1), codes[:, :-1]], dim=1) + self.frame_pos[:t]
         x = torch.cat([ctx, frames], dim=1)
+        if cfg.points > 1:
+            top = torch.full((b,), cfg.points - 1, dtype=torch.long, device=x.device)
+            x = x + self.point_embed[top if points is None else points.long()][:, None, :]
         for block in self.blocks:
             x = block(x)
         logits = self.head(self.norm(x[:, cfg.content_queries :]))
         return logits.view(b, t, cfg.motion_groups, cfg.codebook_size)
 
-    def loss_bits(self, content: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
-        """Mean cross-entropy in bits per frame (all groups summed)."""
-        logits = self.forward(content, motion)
-        nats = F.cross_entropy(logits.flatten(0, 2), motion.long().flatten(), reduction="none")
-        return nats.view(motion.shape).sum(-1).mean() / torch.log(torch.tensor(2.0))
+    def loss_bits(
+        self, content: torch.Tensor, motion: torch.Tensor, points: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Mean cross-entropy in bits per frame (the sent groups summed)."""
+        logits = self.forward(content, motion, points)
+        nats = F.cross_entropy(logits.flatten(0, 2), motion.long().flatten(), reduction="none").view(motion.shape)
+        if self.cfg.points > 1:
+            nats = nats * self.sent_mask(points, motion.shape[0]).to(nats)[:, None, :]
+        return nats.sum(-1).mean() / torch.log(torch.tensor(2.0))

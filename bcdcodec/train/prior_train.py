@@ -24,9 +24,10 @@ from ..video.fit import fit_frames
 def collect_codes(
     net: BCDModel, videos: np.ndarray, batch: int = 64, progress: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``videos [S, T, H, W, 3]`` uint8 -> ``content [S, K, Cc]`` and ``motion [S, T', N]`` int64
-    symbols of each video's first clip (``T' = min(T, clip_len)``, frames stretched to the model
-    size), as the encoder would code them."""
+    """``videos [S, T, H, W, 3]`` uint8 -> ``content [S, P, K, Cc]`` (at each of the codec's ``P``
+    operating points) and ``motion [S, T', N]`` (every group) int64 symbols of each video's first
+    clip (``T' = min(T, clip_len)``, frames stretched to the model size), as the encoder would
+    code them."""
     net.eval()
     cfg = net.cfg
     contents, motions = [], []
@@ -35,16 +36,21 @@ def collect_codes(
             [fit_frames(torch.from_numpy(v[: cfg.clip_len]), cfg.image_size) for v in videos[start : start + batch]]
         )
         content, motion = net.encoder(clips)
-        contents.append(net.content_quantizer.to_symbols(content))
+        contents.append(torch.stack([net.content_symbols(content, p) for p in range(cfg.top_point + 1)], 1))
         motions.append(net.motion_vq.logits(motion).argmax(-1))
     return torch.cat(contents).numpy(), torch.cat(motions).numpy()
 
 
-def integer_bits(prior: IntegerPrior, content: np.ndarray, motion: np.ndarray, precision: int = 16) -> float:
-    """Mean ideal code length in bits per clip of ``motion [S, T, N]`` under the integer prior."""
-    total = 0.0
+def integer_bits(
+    prior: IntegerPrior, content: np.ndarray, motion: np.ndarray, precision: int = 16, point: int | None = None
+) -> float:
+    """Mean ideal code length in bits per clip under the integer prior at operating ``point``
+    (default: the top one) of ``motion [S, T, N]`` (the point's groups), with ``content
+    [S, K, Cc]`` at that point."""
+    total, groups = 0.0, prior.cfg.groups_at(point)
     for c, m in zip(content, motion):
-        freq = prior.tables(c, m, precision)
+        m = np.ascontiguousarray(m[:, :groups])
+        freq = prior.tables(c, m, precision, point)
         chosen = np.take_along_axis(freq, m[..., None], -1)[..., 0]
         total += float(-np.log2(chosen / (1 << precision)).sum())
     return total / max(1, len(content))
@@ -62,7 +68,9 @@ def train_prior(
     progress: bool = True,
     log=print,
 ) -> MotionPrior:
-    """Fit a prior to ``content [S, K, Cc]``, ``motion [S, T, N]`` codes (AdamW, linear warm-up, cosine decay)."""
+    """Fit a prior to ``content [S, P, K, Cc]`` (at each operating point), ``motion [S, T, N]``
+    codes (AdamW, linear warm-up, cosine decay); each sample of a batch is drawn at a random
+    operating point."""
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     prior = MotionPrior(cfg)
@@ -75,7 +83,12 @@ def train_prior(
     bar = tqdm(range(steps), disable=not progress, file=sys.stderr, unit="step")
     for step in bar:
         pick = torch.randint(0, len(content_t), (batch,), generator=generator)
-        loss = prior.loss_bits(content_t[pick], motion_t[pick])
+        points = None
+        if cfg.points > 1:
+            points = torch.randint(0, cfg.points, (batch,), generator=generator)
+            loss = prior.loss_bits(content_t[pick, points], motion_t[pick], points)
+        else:
+            loss = prior.loss_bits(content_t[pick, 0], motion_t[pick])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(prior.parameters(), 1.0)
