@@ -225,12 +225,14 @@ def compress(
     motion_prior: bool = False,
     gop_seconds: float = DEFAULT_GOP_SECONDS,
     scene_cut: float | None = DEFAULT_SCENE_CUT,
+    point: int | None = None,
 ) -> bytes:
-    """Frames ``[T, H, W, 3]`` uint8 (or a :class:`Video`) -> a complete .bcd stream;
-    ``motion_prior`` codes motion under the model's autoregressive prior (stream flag)."""
+    """Frames ``[T, H, W, 3]`` uint8 (or a :class:`Video`) -> a complete .bcd stream at operating
+    ``point`` (default: the top one); ``motion_prior`` codes motion under the model's
+    autoregressive prior (stream flag)."""
     video = as_video(frames, fps)
     source = VideoSource(video.width, video.height, video.fps, iter(video.frames), len(video.frames))
-    return encode_source(source, model, fit, sampler, progress, motion_prior, gop_seconds, scene_cut)
+    return encode_source(source, model, fit, sampler, progress, motion_prior, gop_seconds, scene_cut, None, point)
 
 
 def check_model(header: SequenceHeader, model: CodecModel) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from .bitstream import read_stream
 from .codec import CodecModel, Variant, encode_variants
 from .errors import InvalidArgumentError, RateOutOfRangeError
@@ -84,3 +86,34 @@ def encode_to_rate(
 def _frames_and_fps(data: bytes):
     header = read_stream(data).header
     return header.frame_count, header.fps
+
+
+def expected_rates(model: CodecModel) -> list[dict]:
+    """Per operating point, lowest first: what its tables expect to spend (their entropy under
+    the model's own statistics, static coding): content bits per GOP and motion bits per frame."""
+    out = []
+    for point, (groups, gain) in enumerate(model.cfg.operating_points):
+        tables = model.tables_at(point)
+        out.append(
+            {
+                "quality": point + 1,
+                "motion_groups": groups,
+                "content_gain": gain,
+                "content_bits_per_gop": model.cfg.content_queries * _entropy_bits(tables.content, tables.precision),
+                "motion_bits_per_frame": _entropy_bits(tables.motion, tables.precision),
+            }
+        )
+    return out
+
+
+def expected_kbps(rate: dict, clip_len: int, fps: float = 25.0, gop_seconds: float = DEFAULT_GOP_SECONDS) -> float:
+    """Whole-stream kbit/s of an :func:`expected_rates` entry at ``fps`` with GOPs of
+    ``gop_seconds`` (at least one clip), symbols only."""
+    gop_frames = max(clip_len, int(gop_seconds * fps / clip_len) * clip_len)
+    return (rate["content_bits_per_gop"] / gop_frames + rate["motion_bits_per_frame"]) * fps / 1000
+
+
+def _entropy_bits(rows, precision: int) -> float:
+    """Sum over rows of each integer frequency row's entropy in bits."""
+    p = rows / float(1 << precision)
+    return float(-(p * np.log2(p)).sum())

@@ -67,8 +67,11 @@ def eval_group():
 @click.option("--threads", type=click.IntRange(1), help="torch CPU threads")
 @click.option("--prior", type=click.Path(dir_okay=False), help="also code every clip under this motion prior")
 @click.option("--with-prior", is_flag=True, help="also code every clip under the model's bundled motion prior")
+@click.option("--quality", type=click.IntRange(1), help="operating point, 1 = lowest rate (default: the highest)")
 @one_line_errors
-def eval_sprites(model_name, judge_path, limit, split, transfer_pairs, steps, json_out, threads, prior, with_prior):
+def eval_sprites(
+    model_name, judge_path, limit, split, transfer_pairs, steps, json_out, threads, prior, with_prior, quality
+):
     """Bytes per clip, PSNR/SSIM, judged action/attribute accuracy and motion transfer on a split."""
     import torch
 
@@ -77,6 +80,7 @@ def eval_sprites(model_name, judge_path, limit, split, transfer_pairs, steps, js
     from bcdcodec.evaluation.judge import load_judge
     from bcdcodec.evaluation.sprites_eval import evaluate_sprites
     from bcdcodec.paths import cache_dir
+    from bcdcodec.ratecontrol import quality_point
 
     if threads:
         torch.set_num_threads(threads)
@@ -93,6 +97,7 @@ def eval_sprites(model_name, judge_path, limit, split, transfer_pairs, steps, js
         limit=limit,
         transfer_pairs=transfer_pairs,
         steps=steps,
+        point=None if quality is None else quality_point(model, quality),
     )
     results["split"] = split
     results["command"] = (
@@ -106,6 +111,7 @@ def eval_sprites(model_name, judge_path, limit, split, transfer_pairs, steps, js
                 "transfer_pairs": transfer_pairs,
                 "steps": steps,
                 "prior": prior,
+                "quality": quality,
             }.items()
             if v is not None
         )

@@ -223,14 +223,26 @@ def info(src, as_json, model_name, checkpoint, prior):
 @main.command()
 @one_line_errors
 def models():
-    """List the bundled models."""
+    """List the bundled models and the rates each reaches (qualities for --quality, kbit/s for --kbps)."""
     from bcdcodec import registry
+    from bcdcodec.api import load_model
+    from bcdcodec.ratecontrol import GOP_CANDIDATES, expected_kbps, expected_rates
 
     if not registry.REGISTRY:
         click.echo("no bundled models yet; use --checkpoint PATH with a trained checkpoint")
     for entry in registry.REGISTRY:
         size = human_bytes(entry.path.stat().st_size) if entry.path.exists() else "missing"
         click.echo(f"{entry.name}\tid {entry.model_id}\t{size}\t{entry.description}")
+        model = load_model(entry.name)
+        rates, clip = expected_rates(model), model.cfg.clip_len
+        low = expected_kbps(rates[0], clip, gop_seconds=max(GOP_CANDIDATES))
+        high = expected_kbps(rates[-1], clip, gop_seconds=min(GOP_CANDIDATES))
+        per_clip = [(r["content_bits_per_gop"] + clip * r["motion_bits_per_frame"]) / 8 for r in rates]
+        click.echo(
+            f"\tquality 1..{len(rates)}: about {low:.2g}-{high:.2g} kbit/s at 25 fps (GOPs of "
+            f"{min(GOP_CANDIDATES):g}-{max(GOP_CANDIDATES):g} s); one {clip}-frame clip coded alone: about "
+            f"{per_clip[0]:.0f}-{per_clip[-1]:.0f} B of symbols (static tables) plus the file's framing"
+        )
 
 
 for _command in (

@@ -138,3 +138,14 @@ def test_a_point_aware_prior_codes_every_point(scalable, frames, tmp_path):
         _, clips = codec.decode_symbols(data, model)
         static = codec.encode_source(_source(frames), model, "stretch", None, False, point=point)
         assert [c.motion.tolist() for c in clips] == [c.motion.tolist() for c in codec.decode_symbols(static, model)[1]]
+
+
+def test_bench_measures_every_operating_point(scalable, frames):
+    from bcdcodec.bench.runner import run_bcdcodec
+    from bcdcodec.bench.suites import Sequence, Suite
+
+    suite = Suite("s", "", [Sequence("a", frames[:8], 25)])
+    rows = [run_bcdcodec(suite, scalable, progress=False, operating_point=p).summary() for p in range(len(POINTS))]
+    assert [r["setting"].split()[1] for r in rows] == ["quality=1/4", "quality=2/4", "quality=3/4", "quality=4/4"]
+    sizes = [r["file_bytes_per_sequence_mean"] for r in rows]
+    assert sizes == sorted(sizes)

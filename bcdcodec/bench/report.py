@@ -28,7 +28,8 @@ def run_benchmark(
     force: bool = False,
 ) -> dict:
     """Measure every bcdcodec model and every classical codec on ``suite``; write
-    ``out_dir/results.json`` and ``out_dir/rd_<metric>.png``. ``points_per_codec`` keeps the
+    ``out_dir/results.json`` and ``out_dir/rd_<metric>.png``; every operating point of each model
+    is a rate point. ``points_per_codec`` keeps the
     lowest-rate settings of each sweep (the smoke variant uses 2); every model is measured at
     every GOP length in ``gops`` (seconds; default: the encoder's). Existing results in
     ``out_dir`` are replaced only with ``force``."""
@@ -38,8 +39,11 @@ def run_benchmark(
     started = time.time()
     env = environment(suite)  # first: SVT-AV1 reports its version only on its first start-up
     points = []
-    for model, gop in [(m, g) for m in models for g in (gops or [None])]:
-        point = run_bcdcodec(suite, model, judge=judge, steps=steps, progress=progress, gop_seconds=gop).summary()
+    runs = [(m, q, g) for m in models for q in range(m.cfg.top_point + 1) for g in (gops or [None])]
+    for model, quality, gop in runs:  # every operating point of every model, at every GOP length
+        point = run_bcdcodec(
+            suite, model, judge=judge, steps=steps, progress=progress, gop_seconds=gop, operating_point=quality
+        ).summary()
         log(
             f"bcdcodec {point['setting']}: {point['file_bytes_per_sequence_mean']:.1f} B/sequence, "
             f"{point['psnr_rgb_db_mean']:.2f} dB"
@@ -62,7 +66,13 @@ def run_benchmark(
         "rate_unit": "whole-file bytes per sequence (the .bcd file; every elementary-stream packet)",
         "classical_settings": {spec.name: spec.settings() for spec in specs},
         "bcdcodec_models": [
-            {"name": m.name, "sha256": m.digest.hex(), "default_steps": m.cfg.default_steps} for m in models
+            {
+                "name": m.name,
+                "sha256": m.digest.hex(),
+                "default_steps": m.cfg.default_steps,
+                "operating_points": [list(p) for p in m.cfg.operating_points],
+            }
+            for m in models
         ],
         "points": points,
         "bcdcodec_vs_classical": comparisons,

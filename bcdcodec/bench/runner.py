@@ -111,17 +111,28 @@ def run_classical(
 
 
 def run_bcdcodec(
-    suite: Suite, model, judge=None, steps: int | None = None, progress: bool = True, gop_seconds: float | None = None
+    suite: Suite,
+    model,
+    judge=None,
+    steps: int | None = None,
+    progress: bool = True,
+    gop_seconds: float | None = None,
+    operating_point: int | None = None,
 ) -> PointResult:
-    """One rate point: ``model`` with GOPs of ``gop_seconds`` (default: the encoder's), no scene
-    cuts, so that the GOP length alone sets how often content is sent."""
+    """One rate point: ``model`` at ``operating_point`` (default: its top one) with GOPs of
+    ``gop_seconds`` (default: the encoder's), no scene cuts, so that the GOP length alone sets
+    how often content is sent."""
     settings = SamplerSettings(steps=steps or model.cfg.default_steps)
     gop = gop_seconds or DEFAULT_GOP_SECONDS
-    point = PointResult("bcdcodec", f"{model.name} gop={gop:g}s steps={settings.steps}")
+    top = model.cfg.top_point
+    quality = "" if not top else f" quality={(top if operating_point is None else operating_point) + 1}/{top + 1}"
+    point = PointResult("bcdcodec", f"{model.name}{quality} gop={gop:g}s steps={settings.steps}")
     decoded_all = []
     for seq in tqdm(suite.sequences, desc=f"bcdcodec {model.name}", disable=not progress, file=sys.stderr, leave=False):
         start = time.perf_counter()
-        data = codec.compress(seq.frames, model, fps=seq.fps, sampler=settings, gop_seconds=gop, scene_cut=None)
+        data = codec.compress(
+            seq.frames, model, fps=seq.fps, sampler=settings, gop_seconds=gop, scene_cut=None, point=operating_point
+        )
         mid = time.perf_counter()
         decoded = codec.decompress(data, model).frames
         end = time.perf_counter()

@@ -54,7 +54,10 @@ def evaluate_sprites(
     steps: int | None = None,
     seed: int = 0,
     progress: bool = True,
+    point: int | None = None,
 ) -> dict:
+    """Code every (or ``limit``) sequence(s) of ``split`` at operating ``point`` (default: the
+    model's top one) and measure rate, quality, the judge's reading and motion transfer."""
     n = len(split) if limit is None else min(limit, len(split))
     rng = np.random.default_rng(seed)
     index = np.sort(rng.choice(len(split), size=n, replace=False))
@@ -67,11 +70,11 @@ def evaluate_sprites(
     settings = SamplerSettings(steps=steps or model.cfg.default_steps)
     sizes, psnrs, ssims, decoded, streams, decode_seconds, prior_sizes = [], [], [], [], [], [], []
     for video in tqdm(videos, desc="sprites test", disable=not progress, file=sys.stderr):
-        data = codec.compress(video, model, fps=25, sampler=settings)
+        data = codec.compress(video, model, fps=25, sampler=settings, point=point)
         sizes.append(len(data))
         streams.append(data)
         if model.prior is not None:  # the same clip, motion coded under the prior: same symbols, fewer bytes
-            prior_data = codec.compress(video, model, fps=25, sampler=settings, motion_prior=True)
+            prior_data = codec.compress(video, model, fps=25, sampler=settings, motion_prior=True, point=point)
             if codec.decode_symbols(prior_data, model)[1] != codec.decode_symbols(data, model)[1]:
                 raise RuntimeError("prior-coded stream decoded to other symbols")
             prior_sizes.append(len(prior_data))
@@ -109,6 +112,7 @@ def evaluate_sprites(
     return {
         "sequences": n,
         "model": model.name,
+        "quality": (model.cfg.top_point if point is None else point) + 1,
         "decode_steps": settings.steps,
         "file_bytes_per_clip_mean": float(np.mean(sizes)),
         "file_bytes_per_clip_max": int(np.max(sizes)),
