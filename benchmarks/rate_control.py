@@ -1,0 +1,97 @@
+"""Prints how one model file's operating points and ``--kbps`` targets behave on held-out clips.
+
+    python benchmarks/rate_control.py [--model sprites-64] [--clips 64] [--targets 6] [--json-out FILE]
+
+1. ``--quality`` 1..N: every held-out clip (Sprites test split, one 8-frame clip per file, the
+   first ``--clips`` of a seeded draw) coded at each operating point: mean whole-file bytes, PSNR,
+   and whether every clip's size rises strictly with the quality.
+2. ``--kbps``: ``--targets`` targets spread geometrically over the model's range on this set;
+   each clip encoded through rate control: the share of files that land within 10 % of the
+   target (the rest are refused with the range the model reaches on that clip).
+
+Needs the Sprites sheets under $BCDCODEC_DATA (or ../shared/data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from bcdcodec import codec
+from bcdcodec.data.sprites import build_split
+from bcdcodec.errors import RateOutOfRangeError
+from bcdcodec.evaluation.metrics import psnr_db
+from bcdcodec.paths import cache_dir
+from bcdcodec.ratecontrol import encode_to_rate, kbps
+from bcdcodec.video import Video, VideoSource
+
+
+def _source(frames: np.ndarray) -> VideoSource:
+    video = Video(frames, 25)
+    return VideoSource(video.width, video.height, video.fps, iter(video.frames), len(video.frames))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="sprites-64")
+    parser.add_argument("--clips", type=int, default=64)
+    parser.add_argument("--targets", type=int, default=6)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json-out")
+    args = parser.parse_args()
+    model = codec.load_model(args.model)
+    split = build_split("test", cache_dir=cache_dir("sprites"))
+    picks = np.random.default_rng(args.seed).choice(len(split), size=args.clips, replace=False)
+    videos = split.videos[np.sort(picks)]
+    points = range(model.cfg.top_point + 1)
+    sizes = np.zeros((len(videos), len(points)), dtype=np.int64)
+    psnrs = np.zeros_like(sizes, dtype=np.float64)
+    for i, video in enumerate(videos):
+        for p in points:
+            data = codec.compress(video, model, fps=25, point=p)
+            sizes[i, p] = len(data)
+            psnrs[i, p] = psnr_db(video, codec.decompress(data, model).frames)
+    rates = [kbps(s, 8, 25) for s in sizes.mean(0)]
+    targets = np.geomspace(rates[0], rates[-1], args.targets)
+    landed = []
+    for target in targets:
+        hits = 0
+        for video in videos:
+            try:
+                choice = encode_to_rate(_source(video), model, float(target), fit="stretch")
+                hits += abs(choice.kbps - target) <= 0.1 * target
+            except RateOutOfRangeError:
+                pass
+        landed.append(hits / len(videos))
+    report = {
+        "model": model.name,
+        "clips": len(videos),
+        "qualities": [
+            {
+                "quality": p + 1,
+                "operating_point": list(model.cfg.operating_points[p]),
+                "file_bytes_per_clip_mean": round(float(sizes[:, p].mean()), 2),
+                "kbps_at_25fps": round(rates[p], 3),
+                "psnr_db": round(float(psnrs[:, p].mean()), 2),
+            }
+            for p in points
+        ],
+        "sizes_strictly_increasing_on_every_clip": bool((np.diff(sizes, axis=1) > 0).all()),
+        "clips_with_strictly_increasing_sizes": int((np.diff(sizes, axis=1) > 0).all(1).sum()),
+        "kbps_targets": [
+            {"kbps": round(float(t), 3), "share_within_10_percent": round(h, 3)} for t, h in zip(targets, landed)
+        ],
+        "command": "python benchmarks/rate_control.py "
+        + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if k != "json_out"),
+    }
+    text = json.dumps(report, indent=2)
+    if args.json_out:
+        Path(args.json_out).write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
