@@ -39,6 +39,11 @@ class ModelConfig:
     # the patch count), encoded from the clip's first frame and added to the decoder's patch
     # tokens where it belongs; False: K global content queries of the clip (sprites)
     content_grid: bool = False
+    # with a content grid: also decode the grid to an image of warp_channels at 4x its side,
+    # warp it per frame by a flow predicted from the motion codes and add its patches to the
+    # decoder's patch tokens (the explicit appearance path of DESIGN 2b; docs/faces.md)
+    content_warp: bool = False
+    warp_channels: int = 16
     # group vector quantizer for motion (argmax codes, VQ-VAE straight-through estimator)
     motion_groups: int = 8  # N
     codebook_size: int = 16  # entries per group
@@ -93,6 +98,8 @@ class ModelConfig:
         if self.content_grid and self.content_queries != self.patches_per_frame:
             problems.append("a content grid has one latent per patch: content_queries must be the patch count")
         problems += _rate_point_problems(self)
+        if self.content_warp and not self.content_grid:
+            problems.append("content_warp needs content_grid")
         if self.fit not in FIT_POLICIES:
             problems.append(f"fit must be one of {', '.join(FIT_POLICIES)}")
         if not 8 <= self.table_precision <= 24:

@@ -107,6 +107,16 @@ PRESETS = {
             ModelConfig(), rate_points=((1, 0.25), (2, 0.5), (3, 1.0), (4, 2.0), (6, 4.0), (8, 8.0))
         ),
     ),
+    # faces-128 with the explicit appearance path (content_warp), measured against it (docs/faces.md)
+    "faces-128-warp": TrainConfig(
+        data="talking-heads",
+        steps=6000,
+        batch_clips=32,
+        checkpoint_every=50,
+        validate_every=500,
+        validation_clips=8,
+        model=dataclasses.replace(FACES_128, name="faces-128-warp", content_warp=True),
+    ),
     # the sprites-64 recipe at test scale: same estimator, conditioning and content partners
     "smoke": TrainConfig(
         data="procedural",
