@@ -67,6 +67,7 @@ class ModelConfig:
     # a point's are not sent (the decoder sees zeros), its content is coded at its gain under its
     # own prior and reaches the decoder at the scale of content_gain (see models.bcd)
     rate_points: tuple[tuple[int, float], ...] = ()
+    top_point_fraction: float = 0.0  # training: share of clips at the top point (the rest: any point)
     # denoiser (DiT with spatial and temporal attention)
     dit_dim: int = 192
     dit_layers: int = 4  # each layer = one spatial block + one temporal block
@@ -98,6 +99,8 @@ class ModelConfig:
         if self.content_grid and self.content_queries != self.patches_per_frame:
             problems.append("a content grid has one latent per patch: content_queries must be the patch count")
         problems += _rate_point_problems(self)
+        if not 0 <= self.top_point_fraction <= 1:
+            problems.append("top_point_fraction must be in [0, 1]")
         if self.content_warp and not self.content_grid:
             problems.append("content_warp needs content_grid")
         if self.fit not in FIT_POLICIES:

@@ -149,3 +149,15 @@ def test_bench_measures_every_operating_point(scalable, frames):
     assert [r["setting"].split()[1] for r in rows] == ["quality=1/4", "quality=2/4", "quality=3/4", "quality=4/4"]
     sizes = [r["file_bytes_per_sequence_mean"] for r in rows]
     assert sizes[0] < sizes[-1]
+
+
+def test_top_point_fraction_sends_that_share_of_clips_to_the_top(scalable):
+    cfg = dataclasses.replace(scalable.cfg, top_point_fraction=1.0)
+    net = BCDModel(cfg).train()
+    seen = []
+    original = net._at_point
+    net._at_point = lambda content, points: (seen.append(points.clone()), original(content, points))[1]
+    net(torch.rand(8, 4, 3, 48, 48) * 2 - 1, generator=torch.Generator().manual_seed(0))
+    assert torch.cat(seen).eq(cfg.top_point).all()
+    with pytest.raises(ValueError, match="top_point_fraction"):
+        dataclasses.replace(cfg, top_point_fraction=1.5)

@@ -121,6 +121,9 @@ class BCDModel(nn.Module):
             points = torch.zeros(target.shape[0], dtype=torch.int64, device=target.device)
             if cfg.top_point:
                 points = torch.randint(cfg.top_point + 1, points.shape, generator=generator, device=target.device)
+                if cfg.top_point_fraction:
+                    top = torch.rand(points.shape, generator=generator, device=target.device) < cfg.top_point_fraction
+                    points = torch.where(top, cfg.top_point, points)
             content_hat, bits = self._at_point(content, points)
             sigma = diffusion.training_sigmas(
                 target.shape[0],

@@ -107,6 +107,21 @@ PRESETS = {
             ModelConfig(), rate_points=((1, 0.25), (2, 0.5), (3, 1.0), (4, 2.0), (6, 4.0), (8, 8.0))
         ),
     ),
+    # second stage of the operating points (train --init the first stage's final.pt): half of the
+    # clips at the top point, to bring its quality back to the one-point model's
+    "sprites-64-rates-2": TrainConfig(
+        steps=600,
+        lr=2e-4,
+        warmup_steps=20,
+        ema_decay=0.99,
+        checkpoint_every=50,
+        validate_every=200,
+        model=dataclasses.replace(
+            ModelConfig(),
+            rate_points=((1, 0.25), (2, 0.5), (3, 1.0), (4, 2.0), (6, 4.0), (8, 8.0)),
+            top_point_fraction=0.5,
+        ),
+    ),
     # faces-128 with the explicit appearance path (content_warp), measured against it (docs/faces.md)
     "faces-128-warp": TrainConfig(
         data="talking-heads",
