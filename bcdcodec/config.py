@@ -1,5 +1,6 @@
 """Model configuration. Saved inside every checkpoint as a plain dict; architecture is never
-inferred from weight shapes. The defaults are the bundled ``sprites-64``."""
+inferred from weight shapes. The defaults are ``sprites-64-fixed``, the one-point model the bundled
+``sprites-64`` was fine-tuned from (it adds ``rate_points``; bcdcodec/weights/sprites-64-q6.md)."""
 
 from __future__ import annotations
 

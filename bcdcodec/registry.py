@@ -34,6 +34,16 @@ class RegisteredModel:
 REGISTRY: tuple[RegisteredModel, ...] = (
     RegisteredModel(
         name="sprites-64",
+        model_id=3,
+        filename="sprites-64-q6.pt",
+        sha256="e2c3ecef2530d22fbb375488839a12d5ade668011f2446a3b33f5f3cbfb95a09",
+        description="Sprites 64x64, 8-frame clips, 6 operating points (--quality 1-6); sprites-64-fixed fine-tuned",
+        prior_filename="sprites-64-q6-prior.pt",
+        prior_sha256="fa6ce823c3e67d56909d8f96817cbbe8d588f56fec8b839af635ff83c2f2bdf7",
+    ),
+    # the one-rate model it was fine-tuned from; kept so that its streams (model id 1) decode
+    RegisteredModel(
+        name="sprites-64-fixed",
         model_id=1,
         filename="sprites-64.pt",
         sha256="e52c5d28ab35317f254305a1c2266d0bda99d23b21a8ccc86447b8f28f49f433",

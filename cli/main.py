@@ -26,7 +26,7 @@ from .demo import demo
 from .errors import one_line_errors, run_group
 from .evaluation import eval_group, train_judge_command
 from .format import human_bytes, human_count, human_rate
-from .prior import generate_command, train_prior_command
+from .prior import generate_command, refit_priors_command, train_prior_command
 from .training import export, train
 from .transfer import transfer
 
@@ -254,6 +254,7 @@ for _command in (
     train_judge_command,
     eval_group,
     train_prior_command,
+    refit_priors_command,
     generate_command,
 ):
     main.add_command(_command)

@@ -27,13 +27,11 @@ from .errors import one_line_errors
 @one_line_errors
 def train_prior_command(out, model_name, checkpoint, data, steps, batch, lr, dim, layers, seed, threads, force):
     """Train the motion prior on the codes a codec gives the training split; report test bits."""
-    import numpy as np
     import torch
 
     from bcdcodec import registry
     from bcdcodec.api import load_model
     from bcdcodec.coding.integer_prior import exp_lut
-    from bcdcodec.errors import InvalidArgumentError
     from bcdcodec.fileio import check_writable
     from bcdcodec.models.motion_prior import MotionPriorConfig
     from bcdcodec.prior_file import save_prior
@@ -43,31 +41,7 @@ def train_prior_command(out, model_name, checkpoint, data, steps, batch, lr, dim
         torch.set_num_threads(threads)
     check_writable(Path(out), force)
     model = load_model(Path(checkpoint)) if checkpoint else load_model(model_name or registry.DEFAULT_MODEL)
-    if data == "sprites":
-        from bcdcodec.data.sprites import build_split
-        from bcdcodec.paths import cache_dir
-
-        train, test = (
-            build_split("train", cache_dir=cache_dir("sprites"), progress=True),
-            build_split("test", cache_dir=cache_dir("sprites")),
-        )
-    elif data == "procedural":
-        from bcdcodec.data.procedural import procedural_split
-
-        train, test = procedural_split(512, seed=seed), procedural_split(64, seed=seed + 1)
-    elif data == "talking-heads":
-        from types import SimpleNamespace
-
-        from bcdcodec.data.faces import FaceClips
-
-        def clips(split: str, per_source: int) -> SimpleNamespace:
-            windows = FaceClips.load(split, model.cfg.image_size).windows(model.cfg.clip_len, per_source)
-            return SimpleNamespace(videos=np.stack([frames for _, _, frames in windows]))
-
-        # every clip of the training people; the dev people (never trained on) for the test figure
-        train, test = clips("train", 10**6), clips("dev", 10**6)
-    else:
-        raise InvalidArgumentError(f"unknown prior data {data!r}; choose sprites, procedural or talking-heads")
+    train, test = _split_videos(data, model.cfg, seed)
     train_codes = collect_codes(model.net, train.videos, progress=True)
     test_codes = collect_codes(model.net, test.videos, progress=True)
     cfg = MotionPriorConfig.for_codec(model.cfg, dim=dim, layers=layers)
@@ -156,3 +130,71 @@ def generate_command(
     report_video(
         dst, write_rendered(iter_rendered(clips, header, model, steps, desc="generate"), header, dst, rate, force)
     )
+
+
+def _split_videos(data: str, cfg, seed: int):
+    """The training and test clips of ``data`` (``.videos [S, T, H, W, 3]`` uint8) for a codec
+    of config ``cfg``."""
+    import numpy as np
+
+    from bcdcodec.errors import InvalidArgumentError
+
+    if data == "sprites":
+        from bcdcodec.data.sprites import build_split
+        from bcdcodec.paths import cache_dir
+
+        train, test = (
+            build_split("train", cache_dir=cache_dir("sprites"), progress=True),
+            build_split("test", cache_dir=cache_dir("sprites")),
+        )
+    elif data == "procedural":
+        from bcdcodec.data.procedural import procedural_split
+
+        train, test = procedural_split(512, seed=seed), procedural_split(64, seed=seed + 1)
+    elif data == "talking-heads":
+        from types import SimpleNamespace
+
+        from bcdcodec.data.faces import FaceClips
+
+        def clips(split: str, per_source: int) -> SimpleNamespace:
+            windows = FaceClips.load(split, cfg.image_size).windows(cfg.clip_len, per_source)
+            return SimpleNamespace(videos=np.stack([frames for _, _, frames in windows]))
+
+        # every clip of the training people; the dev people (never trained on) for the test figure
+        train, test = clips("train", 10**6), clips("dev", 10**6)
+    else:
+        raise InvalidArgumentError(f"unknown prior data {data!r}; choose sprites, procedural or talking-heads")
+    return train, test
+
+
+@click.command("refit-priors")
+@click.argument("src", type=click.Path(dir_okay=False, exists=True))
+@click.argument("dst", type=click.Path(dir_okay=False))
+@click.option("--data", default="sprites", show_default=True, help="sprites, procedural, talking-heads")
+@click.option("--steps", type=click.IntRange(1), default=600, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--threads", type=click.IntRange(1), help="torch CPU threads")
+@click.option("-f", "--force", is_flag=True)
+@one_line_errors
+def refit_priors_command(src, dst, data, steps, seed, threads, force):
+    """Refit every operating point's content prior to the encoder's content on the training clips
+    (network frozen, pictures unchanged) and write the model with its new tables (float16)."""
+    import hashlib
+
+    import torch
+
+    from bcdcodec.checkpoint import load_checkpoint, save_checkpoint
+    from bcdcodec.fileio import check_writable
+    from bcdcodec.train.refit import collect_content, refit_content_priors
+
+    if threads:
+        torch.set_num_threads(threads)
+    check_writable(Path(dst), force)
+    net, extra = load_checkpoint(src)
+    train, _ = _split_videos(data, net.cfg, seed)
+    report = refit_content_priors(net, collect_content(net, train.videos, progress=True), steps=steps, seed=seed)
+    save_checkpoint(
+        net, dst, extra={"step": extra.get("step"), "train_config": extra.get("train_config", {})}, half=True
+    )
+    digest = hashlib.sha256(Path(dst).read_bytes()).hexdigest()
+    click.echo(json.dumps({"per_operating_point": report, "sha256": digest}, indent=2))

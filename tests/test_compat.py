@@ -1,5 +1,5 @@
 """Checkpoints and streams of bcdcodec 0.1 keep working: the config migration, the conformance
-fixtures' encoder, and the bundled sprites-64 producing what it produced before the 0.2 refactor."""
+fixtures' encoder, and the bundled sprites-64-fixed producing what it produced before the 0.2 refactor."""
 
 import json
 
@@ -53,7 +53,7 @@ def test_the_v01_conformance_fixture_still_encodes_the_symbols_of_its_streams():
 def test_bundled_sprites_model_codes_and_decodes_as_before():
     reference = json.loads(REFERENCE.with_suffix(".json").read_text())
     frames = np.load(REFERENCE.with_suffix(".npz"))["frames"]
-    model = api.with_bundled_prior(api.load_model("sprites-64"))
+    model = api.with_bundled_prior(api.load_model("sprites-64-fixed"))  # the model the reference was made with
     for i, video in enumerate(procedural_split(3, seed=5).videos):
         data = api.compress(video, model, fps=25)  # 2.0 now; the reference streams are 1.x
         symbols = api.decode_symbols(data, model)[1]

@@ -161,3 +161,18 @@ def test_top_point_fraction_sends_that_share_of_clips_to_the_top(scalable):
     assert torch.cat(seen).eq(cfg.top_point).all()
     with pytest.raises(ValueError, match="top_point_fraction"):
         dataclasses.replace(cfg, top_point_fraction=1.5)
+
+
+def test_refitting_the_content_priors_lowers_the_rate_and_keeps_the_pictures(scalable, frames):
+    import copy
+
+    from bcdcodec.train.refit import collect_content, refit_content_priors
+
+    net = copy.deepcopy(scalable.net)
+    videos = np.stack([moving_square_video(4, 48, 48, seed=s) for s in range(32)])
+    report = refit_content_priors(net, collect_content(net, videos), steps=60, lr=5e-2)
+    assert report[0]["bits_per_clip_after"] < report[0]["bits_per_clip_before"]
+    refit = api.CodecModel.from_network(net)
+    before = codec.compress(frames, scalable, fps=25, point=0)
+    after = codec.compress(frames, refit, fps=25, point=0)
+    assert np.array_equal(codec.decompress(before, scalable).frames, codec.decompress(after, refit).frames)

@@ -88,6 +88,10 @@ def test_sprites_preset_is_the_committed_recipe():
 
     recipe = Path(__file__).resolve().parent.parent / "bcdcodec" / "weights" / "sprites-64.train.json"
     assert TrainConfig.from_dict(json.loads(recipe.read_text())) == preset("sprites-64")
+    # the bundled sprites-64 (operating points) is that model fine-tuned in two stages
+    for stage, name in (("stage1", "sprites-64-rates"), ("stage2", "sprites-64-rates-2")):
+        recipe = recipe.with_name(f"sprites-64-q6.{stage}.train.json")
+        assert TrainConfig.from_dict(json.loads(recipe.read_text())) == preset(name)
 
 
 @pytest.mark.slow

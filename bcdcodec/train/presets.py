@@ -13,7 +13,8 @@ CONTENT_PARTNERS = ("self", "same-character")
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Optimisation and data; the defaults are the recipe of the bundled ``sprites-64``."""
+    """Optimisation and data; the defaults are the recipe of ``sprites-64-fixed``, the first stage
+    of the bundled ``sprites-64`` (presets sprites-64-rates and -rates-2 are the other two)."""
 
     data: str = "sprites"  # "sprites" (LPC sheets), "procedural", or a folder of videos
     steps: int = 3400
@@ -70,7 +71,8 @@ FACES_128 = ModelConfig(
 )  # fmt: skip
 
 PRESETS = {
-    # the recipe of the bundled sprites-64 (bcdcodec/weights/sprites-64.md): the defaults
+    # the recipe of sprites-64-fixed (bcdcodec/weights/sprites-64.md), the first stage of the bundled
+    # sprites-64: the defaults
     "sprites-64": TrainConfig(),
     "procedural-64": TrainConfig(
         data="procedural",
@@ -95,7 +97,7 @@ PRESETS = {
     ),
     # operating points for sprites-64: a fine-tune of it (train --init-from the one-point model),
     # where each clip is trained at one of six points, from 1 motion group and content at gain
-    # 0.25 up to every group at gain 8 (bcdcodec/weights/sprites-64.md)
+    # 0.25 up to every group at gain 8 (bcdcodec/weights/sprites-64-q6.md)
     "sprites-64-rates": TrainConfig(
         steps=600,
         lr=3e-4,
