@@ -130,7 +130,7 @@ def encode_source(
     motion_prior: bool = False,
     gop_seconds: float = DEFAULT_GOP_SECONDS,
     scene_cut: float | None = DEFAULT_SCENE_CUT,
-    probe: Callable[[torch.Tensor, dict[int | None, ClipSymbols]], None] | None = None,
+    probe: Callable[[torch.Tensor, dict[int, ClipSymbols]], None] | None = None,
     point: int | None = None,
 ) -> bytes:
     """Encode a video source (one clip in memory at a time) into a 2.0 stream at operating
@@ -151,32 +151,31 @@ def encode_variants(
     variants: list[Variant],
     motion_prior: bool = False,
     scene_cut: float | None = DEFAULT_SCENE_CUT,
-    probe: Callable[[torch.Tensor, dict[int | None, ClipSymbols]], None] | None = None,
+    probe: Callable[[torch.Tensor, dict[int, ClipSymbols]], None] | None = None,
 ) -> list[bytes]:
     """:func:`encode_source` into every variant at once, from one pass of the encoder over the
     source (rate control chooses among them; only the output bytes are kept per variant)."""
     cfg = model.cfg
     if motion_prior and model.prior is None:
         raise InvalidArgumentError(f"{model.name} has no motion prior loaded")
-    points = sorted({v.point for v in variants}, key=lambda p: -1 if p is None else p)
-    for point in points:
-        if point is not None and not 0 <= point <= cfg.top_point:
-            raise InvalidArgumentError(f"{model.name} has operating points 0..{cfg.top_point}, not {point}")
     for variant in variants:
+        if variant.point is not None and not 0 <= variant.point <= cfg.top_point:
+            raise InvalidArgumentError(f"{model.name} has operating points 0..{cfg.top_point}, not {variant.point}")
         if not 0 < variant.gop_seconds <= MAX_GOP_SECONDS:
             raise InvalidArgumentError(f"GOP length must be in (0, {MAX_GOP_SECONDS:g}] seconds")
     sampler = sampler or SamplerSettings(steps=cfg.default_steps)
+    chosen = [cfg.top_point if v.point is None else v.point for v in variants]  # None: the top point
+    points = sorted(set(chosen))
     writers = [
         GopWriter(
-            model.tables_at(v.point),
+            model.tables_at(point),
             max(1, int(v.gop_seconds * source.fps / cfg.clip_len)),
-            cfg.operating_points[cfg.top_point if v.point is None else v.point][1],
+            cfg.operating_points[point][1],
             scene_cut,
-            _prior_rows(model, v.point) if motion_prior else None,
+            _prior_rows(model, point) if motion_prior else None,
         )
-        for v in variants
+        for v, point in zip(variants, chosen)
     ]
-    indices = [cfg.top_point if p is None else p for p in points]
     total = -(-source.frame_count_hint // cfg.clip_len) if source.frame_count_hint else None
     frame_count = 0
     clips = iter_clips(source.frames, cfg.clip_len)
@@ -185,11 +184,11 @@ def encode_variants(
         if frame_count > MAX_FRAMES:
             raise VideoError(f"more than {MAX_FRAMES} frames in one stream")
         fitted = fit_frames(torch.from_numpy(clip), cfg.image_size, fit)
-        symbols = dict(zip(points, model.net.encode_points(fitted, indices)))
+        symbols = dict(zip(points, model.net.encode_points(fitted, points)))
         if probe is not None and frame_count == len(clip):
             probe(fitted, symbols)
-        for variant, writer in zip(variants, writers):
-            writer.add(symbols[variant.point])
+        for point, writer in zip(chosen, writers):
+            writer.add(symbols[point])
     if not frame_count:
         raise VideoError("no frames to encode")
     default_sampler = sampler.kind == "euler" and sampler.steps == cfg.default_steps

@@ -26,16 +26,16 @@ class FirstClipCheck:
     def __init__(self, model: CodecModel, sampler: SamplerSettings):
         self.model, self.sampler = model, sampler
         self.frames: torch.Tensor | None = None
-        self.symbols: dict[int | None, ClipSymbols] = {}
+        self.symbols: dict[int, ClipSymbols] = {}  # by operating point
 
-    def __call__(self, frames: torch.Tensor, symbols: dict[int | None, ClipSymbols]) -> None:
+    def __call__(self, frames: torch.Tensor, symbols: dict[int, ClipSymbols]) -> None:
         self.frames, self.symbols = frames, symbols
 
     def psnr(self, point: int | None = None) -> float:
         """PSNR (dB) of the first clip, ``[T, 3, S, S]`` decoded at operating ``point`` (default:
-        the one it was encoded at, or the top one) against the encoder's input."""
+        the top one) against the encoder's input."""
         size = self.model.cfg.image_size
-        point = point if point in self.symbols else next(iter(self.symbols))
+        point = self.model.cfg.top_point if point is None else point
         decoded = self.model.net.render_symbols(
             self.symbols[point], self.sampler, clip_noise((3, size, size), self.sampler.seed), point
         )

@@ -95,45 +95,6 @@ PRESETS = {
         validation_clips=8,
         model=FACES_128,
     ),
-    # operating points for sprites-64: a fine-tune of it (train --init-from the one-point model),
-    # where each clip is trained at one of six points, from 1 motion group and content at gain
-    # 0.25 up to every group at gain 8 (bcdcodec/weights/sprites-64-q6.md)
-    "sprites-64-rates": TrainConfig(
-        steps=600,
-        lr=3e-4,
-        warmup_steps=50,
-        ema_decay=0.99,
-        checkpoint_every=50,
-        validate_every=200,
-        model=dataclasses.replace(
-            ModelConfig(), rate_points=((1, 0.25), (2, 0.5), (3, 1.0), (4, 2.0), (6, 4.0), (8, 8.0))
-        ),
-    ),
-    # second stage of the operating points (train --init the first stage's final.pt): half of the
-    # clips at the top point, to bring its quality back to the one-point model's
-    "sprites-64-rates-2": TrainConfig(
-        steps=600,
-        lr=2e-4,
-        warmup_steps=20,
-        ema_decay=0.99,
-        checkpoint_every=50,
-        validate_every=200,
-        model=dataclasses.replace(
-            ModelConfig(),
-            rate_points=((1, 0.25), (2, 0.5), (3, 1.0), (4, 2.0), (6, 4.0), (8, 8.0)),
-            top_point_fraction=0.5,
-        ),
-    ),
-    # faces-128 with the explicit appearance path (content_warp), measured against it (docs/faces.md)
-    "faces-128-warp": TrainConfig(
-        data="talking-heads",
-        steps=6000,
-        batch_clips=32,
-        checkpoint_every=50,
-        validate_every=500,
-        validation_clips=8,
-        model=dataclasses.replace(FACES_128, name="faces-128-warp", content_warp=True),
-    ),
     # the sprites-64 recipe at test scale: same estimator, conditioning and content partners
     "smoke": TrainConfig(
         data="procedural",
@@ -146,6 +107,33 @@ PRESETS = {
         model=tiny_config(name="smoke", image_size=64, patch_size=16, clip_len=8),
     ),
 }
+
+
+# operating points for sprites-64: a fine-tune of it (train --init the one-point model), where
+# each clip is trained at one of six points, from 1 motion group and content at gain 0.25 up to
+# every group at gain 8 (bcdcodec/weights/sprites-64-q6.md)
+SPRITES_RATE_POINTS = ((1, 0.25), (2, 0.5), (3, 1.0), (4, 2.0), (6, 4.0), (8, 8.0))
+PRESETS["sprites-64-rates"] = TrainConfig(
+    steps=600,
+    lr=3e-4,
+    warmup_steps=50,
+    ema_decay=0.99,
+    checkpoint_every=50,
+    validate_every=200,
+    model=dataclasses.replace(ModelConfig(), rate_points=SPRITES_RATE_POINTS),
+)
+# second stage (train --init the first stage's final.pt): half of the clips at the top point, to
+# bring its quality back towards the one-point model's
+PRESETS["sprites-64-rates-2"] = dataclasses.replace(
+    PRESETS["sprites-64-rates"],
+    lr=2e-4,
+    warmup_steps=20,
+    model=dataclasses.replace(PRESETS["sprites-64-rates"].model, top_point_fraction=0.5),
+)
+# faces-128 with the explicit appearance path (content_warp), measured against it (docs/faces.md)
+PRESETS["faces-128-warp"] = dataclasses.replace(
+    PRESETS["faces-128"], model=dataclasses.replace(FACES_128, name="faces-128-warp", content_warp=True)
+)
 
 
 def preset(name: str) -> TrainConfig:
