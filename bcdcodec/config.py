@@ -40,11 +40,13 @@ class ModelConfig:
     # the patch count), encoded from the clip's first frame and added to the decoder's patch
     # tokens where it belongs; False: K global content queries of the clip (sprites)
     content_grid: bool = False
-    # with a content grid: also decode the grid to an image of warp_channels at 4x its side,
-    # warp it per frame by a flow predicted from the motion codes and add its patches to the
-    # decoder's patch tokens (the explicit appearance path of DESIGN 2b; docs/faces.md)
+    # with a content grid: also decode the grid to an image at the model resolution (RGB +
+    # warp_channels features), warp it per frame by a flow predicted from the motion codes; its
+    # RGB is the base the diffusion draws the residual over, and its patches join the decoder's
+    # patch tokens (the explicit appearance path of DESIGN 2b; models.appearance, docs/faces.md)
     content_warp: bool = False
     warp_channels: int = 16
+    base_loss_weight: float = 0.0  # weight of the base's own MSE to the frame (content_warp)
     # group vector quantizer for motion (argmax codes, VQ-VAE straight-through estimator)
     motion_groups: int = 8  # N
     codebook_size: int = 16  # entries per group

@@ -213,21 +213,27 @@ def test_motion_prior_trains_on_talking_head_clips(face_root, grid_checkpoint, t
     assert out.stat().st_size > 0
 
 
-def test_the_content_warp_starts_as_the_identity_and_learns_a_flow():
+def test_the_content_image_starts_unwarped_carries_the_base_and_learns_a_flow():
     from bcdcodec.config import tiny_config
     from bcdcodec.models.bcd import BCDModel
     from bcdcodec.models.layers import patchify
 
-    cfg = tiny_config(image_size=48, patch_size=12, content_grid=True, content_queries=16, content_warp=True)
+    cfg = tiny_config(
+        image_size=48, patch_size=12, content_grid=True, content_queries=16, content_warp=True, base_loss_weight=4.0
+    )
     net = BCDModel(cfg).train()
     warp = net.denoiser.warp
     content, motion = torch.randn(2, 16, cfg.content_channels), torch.randn(2, 4, cfg.motion_dim)
-    image = warp.image(content.transpose(1, 2).reshape(2, -1, 4, 4))
-    expected = warp.tokens(patchify(image, 4)).repeat_interleave(4, dim=0)
-    assert torch.allclose(warp(content, motion), expected, atol=1e-5)  # zero flow: the image itself
-    with torch.no_grad():  # the output layer starts at zero (no gradient reaches anything before it)
-        net.denoiser.patch_out.weight.normal_(0, 0.02)
-        net.denoiser.final_modulation[1].weight.normal_(0, 0.02)
-    out = net(torch.rand(4, 4, 3, 48, 48) * 2 - 1, generator=torch.Generator().manual_seed(0))
+    image = warp.still(content)
+    assert image.shape == (2, 3 + cfg.warp_channels, 48, 48)
+    base, tokens = warp(content, motion)
+    assert torch.allclose(base, image[:, None, :3].expand(-1, 4, -1, -1, -1), atol=1e-5)  # zero flow: the image
+    assert torch.allclose(tokens, warp.tokens(patchify(image, 12)).repeat_interleave(4, dim=0), atol=1e-5)
+    # the diffusion draws the residual over the base: with the output layer still at zero, an input
+    # equal to the base is denoised to the base itself
+    d = net.eval().denoised(base.detach(), torch.full((2,), cfg.sigma_max), content, motion)
+    assert torch.allclose(d, base, atol=1e-3)
+    out = net.train()(torch.rand(4, 4, 3, 48, 48) * 2 - 1, generator=torch.Generator().manual_seed(0))
     out.loss.backward()
     assert warp.flow[2].weight.grad.abs().sum() > 0
+    assert warp.image[0].weight.grad.abs().sum() > 0

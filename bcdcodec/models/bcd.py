@@ -22,7 +22,7 @@ from .quantizer import GroupVQ
 @dataclass
 class TrainingOutput:
     loss: torch.Tensor  # scalar to minimise
-    diffusion_loss: torch.Tensor  # scalar, EDM-weighted MSE
+    diffusion_loss: torch.Tensor  # scalar, EDM-weighted MSE (+ base_loss_weight x the base's MSE)
     motion_bits: torch.Tensor  # scalar, entropy estimate in bits per frame
     content_bits: torch.Tensor  # scalar, learned-prior bits per clip
     aux_loss: torch.Tensor  # scalar, compressai quantile loss (optimise separately or add)
@@ -87,11 +87,22 @@ class BCDModel(nn.Module):
         self, x_noisy: torch.Tensor, sigma: torch.Tensor, content: torch.Tensor, motion: torch.Tensor
     ) -> torch.Tensor:
         """EDM-preconditioned denoiser ``D(x; sigma)``; ``sigma [B]``."""
+        return self._denoised(x_noisy, sigma, content, motion)[0]
+
+    def _denoised(
+        self, x_noisy: torch.Tensor, sigma: torch.Tensor, content: torch.Tensor, motion: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``(D(x; sigma), base)``. With the content image path the diffusion draws the residual
+        over ``base [B, T, 3, S, S]`` (the warped content image): ``D = base + D_res(x - base)``."""
+        base, appearance = self.denoiser.warp(content, motion) if self.denoiser.warp is not None else (None, None)
+        if base is not None:
+            x_noisy = x_noisy - base
         c_skip, c_out, c_in, c_noise = (
             v.view(-1, 1, 1, 1, 1) if v.dim() else v for v in diffusion.precondition(sigma, SIGMA_DATA)
         )
-        f = self.denoiser(x_noisy * c_in, c_noise.flatten(), content, motion)
-        return c_skip * x_noisy + c_out * f
+        f = self.denoiser(x_noisy * c_in, c_noise.flatten(), content, motion, appearance)
+        d = c_skip * x_noisy + c_out * f
+        return (d if base is None else d + base), base
 
     def forward(
         self, clips: torch.Tensor, generator: torch.Generator | None = None, partners: torch.Tensor | None = None
@@ -138,9 +149,12 @@ class BCDModel(nn.Module):
             noise = torch.randn((target.shape[0], 1, *target.shape[2:]), generator=generator, device=target.device)
             x_noisy = target + noise * sigma.view(-1, 1, 1, 1, 1)
             quantized = vq.quantized * self._motion_mask(points) if cfg.top_point else vq.quantized
-            d = self.denoised(x_noisy, sigma, content_hat, quantized)
+            d, base = self._denoised(x_noisy, sigma, content_hat, quantized)
             weight = diffusion.loss_weight(sigma, SIGMA_DATA).view(-1, 1, 1, 1, 1)
-            losses.append((weight * (d - target) ** 2).mean(dim=(1, 2, 3, 4)))
+            loss = (weight * (d - target) ** 2).mean(dim=(1, 2, 3, 4))
+            if base is not None:  # the base alone is asked to be the frame (a plain regression)
+                loss = loss + cfg.base_loss_weight * ((base - target) ** 2).mean(dim=(1, 2, 3, 4))
+            losses.append(loss)
             motion_bits.append(vq.entropy_bits)
             rate_loss = rate_loss + vq.rate_loss
             content_bits.append(bits)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from ..config import ModelConfig
+from .appearance import ContentImage
 from .layers import AdaLNBlock, RelativePositionBias, fourier_embedding, patchify, sincos_grid_embedding, unpatchify
 
 
@@ -43,11 +43,17 @@ class Denoiser(nn.Module):
         for layer in (self.final_modulation[1], self.patch_out):
             nn.init.zeros_(layer.weight)
             nn.init.zeros_(layer.bias)
-        self.warp = ContentWarp(cfg) if cfg.content_warp else None
+        self.warp = ContentImage(cfg) if cfg.content_warp else None
 
     def forward(
-        self, x: torch.Tensor, noise_level: torch.Tensor, content: torch.Tensor, motion: torch.Tensor
+        self,
+        x: torch.Tensor,
+        noise_level: torch.Tensor,
+        content: torch.Tensor,
+        motion: torch.Tensor,
+        appearance: torch.Tensor | None = None,
     ) -> torch.Tensor:
+        """``appearance [B*T, P, d]``: the content image path's tokens (models with content_warp)."""
         cfg = self.cfg
         b, t = x.shape[:2]
         k, p = (0 if cfg.content_grid else cfg.content_queries), cfg.patches_per_frame
@@ -56,8 +62,8 @@ class Denoiser(nn.Module):
         tokens = tokens + self.direct_cond(codes)[:, None]
         if cfg.content_grid:  # content [B, P, Cc]: each latent joins the patch token it belongs to
             h = tokens + self.content_in(content).repeat_interleave(t, dim=0)  # [B*T, P, d]
-            if self.warp is not None:
-                h = h + self.warp(content, motion)
+            if appearance is not None:
+                h = h + appearance
         else:  # content tokens [B, K, Cc] concatenated to every frame's patch tokens
             ctx = (self.content_in(content) + self.content_pos).repeat_interleave(t, dim=0)  # [B*T, K, d]
             h = torch.cat([ctx, tokens], dim=1)  # [B*T, K+P, d]
@@ -73,50 +79,3 @@ class Denoiser(nn.Module):
         shift, scale = self.final_modulation(frame_cond)[:, None].chunk(2, dim=-1)
         out = self.patch_out(self.final_norm(h[:, k:]) * (1 + scale) + shift)
         return unpatchify(out, cfg.patch_size, cfg.image_size).view(b, t, 3, cfg.image_size, cfg.image_size)
-
-
-class ContentWarp(nn.Module):
-    """The explicit appearance path: ``forward(content [B, P, Cc], motion [B, T, N*g]) -> [B*T, P, d]``.
-
-    The content grid (side G = sqrt(P)) is decoded by a small convolutional net to an image of
-    ``warp_channels`` at side 4G; a flow field (G x G, upsampled) predicted from each frame's
-    motion codes warps it (bilinear, border padding; zero flow at initialisation: the identity);
-    each 4x4 patch of the warped image becomes a token added to the patch token at its place.
-    """
-
-    UPSCALE = 4
-
-    def __init__(self, cfg: ModelConfig):
-        super().__init__()
-        self.side = cfg.image_size // cfg.patch_size
-        c, w = cfg.content_channels, cfg.warp_channels
-        self.image = nn.Sequential(
-            nn.Conv2d(c, 64, 3, padding=1),
-            nn.GELU(),
-            nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
-            nn.Conv2d(64, 32, 3, padding=1),
-            nn.GELU(),
-            nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
-            nn.Conv2d(32, w, 3, padding=1),
-        )
-        self.flow = nn.Sequential(nn.Linear(cfg.motion_dim, 128), nn.SiLU(), nn.Linear(128, 2 * self.side**2))
-        nn.init.zeros_(self.flow[2].weight)
-        nn.init.zeros_(self.flow[2].bias)
-        self.tokens = nn.Linear(w * self.UPSCALE**2, cfg.dit_dim)
-
-    def forward(self, content: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
-        b, t = motion.shape[:2]
-        g, size = self.side, self.side * self.UPSCALE
-        image = self.image(content.transpose(1, 2).reshape(b, -1, g, g))  # [B, W, 4G, 4G]
-        flow = self.flow(motion.flatten(0, 1)).view(b * t, 2, g, g)
-        flow = F.interpolate(flow, size=(size, size), mode="bilinear", align_corners=False)
-        ys, xs = torch.meshgrid(
-            torch.linspace(-1, 1, size, device=motion.device),
-            torch.linspace(-1, 1, size, device=motion.device),
-            indexing="ij",
-        )
-        grid = torch.stack([xs, ys], dim=-1)[None] + flow.permute(0, 2, 3, 1)  # [B*T, 4G, 4G, 2] (x, y)
-        warped = F.grid_sample(
-            image.repeat_interleave(t, dim=0), grid, mode="bilinear", padding_mode="border", align_corners=True
-        )
-        return self.tokens(patchify(warped, self.UPSCALE))  # [B*T, P, d]

@@ -60,16 +60,16 @@ class TrainConfig:
 
 
 # talking heads at 128x128 (DESIGN 2b): content as an 8x8 grid of 16 values per 16x16 patch,
-# coded once per GOP; 8 motion groups of 32 codes per frame at 24 bits/frame; the sprites DiT
-# width at 64 patch tokens per frame; encoders keep the centred square and fill the sides (fill).
-# Content rate weight 1e-4: at 2e-4 the content rate term was twice the diffusion loss and the
-# reconstruction stopped improving after step 300 (docs/faces.md)
+# coded once per GOP and decoded to a content image that each frame's motion codes warp (the base
+# the diffusion draws the residual over); 8 motion groups of 32 codes per frame at 24 bits/frame;
+# the sprites DiT width at 64 patch tokens per frame; encoders keep the centred square and fill
+# the sides (fill). The base's own MSE (weight 16) against a content rate weight of 5e-5 sets the
+# content rate (docs/faces.md has the runs that led here)
 FACES_128 = ModelConfig(
     name="faces-128", image_size=128, patch_size=16, clip_len=8, fit="fill", content_grid=True, content_queries=64,
-    content_channels=16, content_gain=2.0, content_rate_weight=1e-4, motion_groups=8, codebook_size=32,
-    motion_bits_target=24.0,
+    content_channels=16, content_gain=2.0, content_rate_weight=5e-5, content_warp=True, base_loss_weight=16.0,
+    motion_groups=8, codebook_size=32, motion_bits_target=24.0,
 )  # fmt: skip
-
 PRESETS = {
     # the recipe of sprites-64-fixed (bcdcodec/weights/sprites-64.md), the first stage of the bundled
     # sprites-64: the defaults
@@ -85,11 +85,14 @@ PRESETS = {
         validate_every=500,
         model=ModelConfig(name="procedural-64", motion_bits_target=10.0),
     ),
-    # first stage of the talking-head model; checkpoints every 50 steps (a few minutes on a CPU)
+    # the talking-head model; checkpoints every 50 steps (about a minute on a CPU)
     "faces-128": TrainConfig(
         data="talking-heads",
-        steps=6000,
-        batch_clips=32,
+        steps=3000,
+        batch_clips=16,
+        lr=4e-4,
+        warmup_steps=100,
+        ema_decay=0.998,
         checkpoint_every=50,
         validate_every=500,
         validation_clips=8,
@@ -129,10 +132,6 @@ PRESETS["sprites-64-rates-2"] = dataclasses.replace(
     lr=2e-4,
     warmup_steps=20,
     model=dataclasses.replace(PRESETS["sprites-64-rates"].model, top_point_fraction=0.5),
-)
-# faces-128 with the explicit appearance path (content_warp), measured against it (docs/faces.md)
-PRESETS["faces-128-warp"] = dataclasses.replace(
-    PRESETS["faces-128"], model=dataclasses.replace(FACES_128, name="faces-128-warp", content_warp=True)
 )
 
 
