@@ -54,6 +54,7 @@ REGISTRY: tuple[RegisteredModel, ...] = (
 )
 
 DEFAULT_MODEL = "sprites-64"
+SPRITES_MODEL = "sprites-64"  # what the Sprites commands (eval sprites, bench sprites-test) use by default
 
 
 def find(name: str) -> RegisteredModel:

@@ -22,7 +22,7 @@ from .errors import one_line_errors
     "--model",
     "model_names",
     multiple=True,
-    help="bcdcodec operating point: bundled model or checkpoint (repeatable; default: sprites-64)",
+    help="bcdcodec model: bundled name or checkpoint (repeatable; default: sprites-64 on sprites-test, else faces-128)",
 )
 @click.option(
     "--gop",
@@ -80,7 +80,8 @@ def bench(
     progress = sys.stderr.isatty() if progress is None else progress
     for name in codecs:
         classical.codec(name)
-    models = [api.load_model(name) for name in (model_names or [registry.DEFAULT_MODEL])]
+    default = registry.SPRITES_MODEL if suite == "sprites-test" else registry.DEFAULT_MODEL
+    models = [api.load_model(name) for name in (model_names or [default])]
     size = models[0].cfg.image_size
     if any(m.cfg.image_size != size for m in models):
         raise click.UsageError("all --model operating points must share one frame size")

@@ -49,6 +49,25 @@ def load(model_name: str | None, checkpoint: str | None, prior: str | None = Non
     return codec.attach_prior(model, prior) if prior else model
 
 
+def model_named_by_streams(model_name: str | None, checkpoint: str | None, *paths: str) -> str | None:
+    """``model_name``, or when neither a model nor a checkpoint is given, the bundled model the
+    first readable .bcd among ``paths`` names (so a stream is rendered by the model that made it)."""
+    if model_name or checkpoint:
+        return model_name
+    from bcdcodec import registry
+    from bcdcodec.bitstream import read_stream
+    from bcdcodec.errors import BcdError
+    from bcdcodec.fileio import read_stream_file
+
+    for path in paths:
+        if path.lower().endswith(".bcd"):
+            try:
+                return registry.find_by_id(read_stream(read_stream_file(path)).header.model_id).name
+            except BcdError:
+                return None  # the command reads the file again and reports what is wrong with it
+    return None
+
+
 def load_with_bundled_prior(model_name: str | None, checkpoint: str | None, prior: str | None):
     """The model, with ``prior`` or else the prior bundled with it."""
     from bcdcodec import codec

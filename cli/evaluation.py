@@ -174,11 +174,13 @@ def eval_generate(model_name, prior, judge_path, limit, temperature, top_k, seed
 )
 @click.option("--steps", type=click.IntRange(1, 64), help="sampling steps (default: the model's)")
 @click.option("--prior", type=click.Path(dir_okay=False), help="motion prior for generation (default: the bundled one)")
+@click.option("--quality", type=click.IntRange(1), help="operating point, 1 = lowest rate (default: the highest)")
+@click.option("--motion-prior", is_flag=True, help="code motion under the prior (smaller files)")
 @click.option("--no-face-tools", is_flag=True, help="rate and PSNR/SSIM/MS-SSIM only (skip identity and landmarks)")
 @click.option("--json-out", type=click.Path(dir_okay=False), help="also write the results here")
 @click.option("--threads", type=click.IntRange(1), help="torch CPU threads")
 @one_line_errors
-def eval_faces(model_name, per_source, steps, prior, no_face_tools, json_out, threads):
+def eval_faces(model_name, per_source, steps, prior, quality, motion_prior, no_face_tools, json_out, threads):
     """Rate, PSNR/SSIM/MS-SSIM, identity, landmarks, mouth motion, transfer and generation on the
     talking-head dev people (never trained on)."""
     import torch
@@ -191,10 +193,15 @@ def eval_faces(model_name, per_source, steps, prior, no_face_tools, json_out, th
 
     if threads:
         torch.set_num_threads(threads)
+    from bcdcodec.ratecontrol import quality_point
+
     model = api.load_model(model_name)
+    point = None if quality is None else quality_point(model, quality)
     try:
         model = api.attach_prior(model, prior) if prior else api.with_bundled_prior(model)
     except ModelMismatchError as exc:
+        if motion_prior:
+            raise
         click.echo(f"bcdcodec: {exc}; skipping generation", err=True)
     tools = None
     if not no_face_tools:
@@ -203,9 +210,21 @@ def eval_faces(model_name, per_source, steps, prior, no_face_tools, json_out, th
         except FaceToolsMissing as exc:
             click.echo(f"bcdcodec: {exc}; reporting rate and pixel metrics only", err=True)
     clips = FaceClips.load("dev", model.cfg.image_size)
-    results = evaluate_faces(model, clips, analyzer=tools, steps=steps, per_source=per_source, progress=True)
-    results["command"] = f"bcdcodec eval faces --model {model_name} --per-source {per_source}" + (
-        f" --steps {steps}" if steps else ""
+    results = evaluate_faces(
+        model,
+        clips,
+        analyzer=tools,
+        steps=steps,
+        per_source=per_source,
+        point=point,
+        motion_prior=motion_prior,
+        progress=True,
+    )
+    results["command"] = (
+        f"bcdcodec eval faces --model {model_name} --per-source {per_source}"
+        + (f" --steps {steps}" if steps else "")
+        + (f" --quality {quality}" if quality else "")
+        + (" --motion-prior" if motion_prior else "")
     )
     text = json.dumps(results, indent=2)
     if json_out:

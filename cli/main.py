@@ -40,7 +40,7 @@ def main() -> None:
 @main.command()
 @click.argument("src", type=click.Path(dir_okay=False))
 @click.argument("dst", type=click.Path(dir_okay=False))
-@click.option("--model", "model_name", help="bundled model name (default: sprites-64)")
+@click.option("--model", "model_name", help="bundled model name (default: faces-128)")
 @click.option("--checkpoint", type=click.Path(dir_okay=False), help="a checkpoint file instead of a bundled model")
 @click.option(
     "--kbps",

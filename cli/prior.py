@@ -7,13 +7,13 @@ from pathlib import Path
 
 import click
 
-from .common import load_with_bundled_prior, prepare_video_output, report_video, stream_or_video
+from .common import load_with_bundled_prior, model_named_by_streams, prepare_video_output, report_video, stream_or_video
 from .errors import one_line_errors
 
 
 @click.command("train-prior")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="where to write the prior")
-@click.option("--model", "model_name", help="bundled codec (default: sprites-64)")
+@click.option("--model", "model_name", help="bundled codec (default: sprites-64 for --data sprites, else faces-128)")
 @click.option("--checkpoint", type=click.Path(dir_okay=False), help="codec checkpoint instead of a bundled model")
 @click.option("--data", default="sprites", show_default=True, help="sprites, procedural, talking-heads")
 @click.option("--steps", type=click.IntRange(1), default=3000, show_default=True)
@@ -40,7 +40,8 @@ def train_prior_command(out, model_name, checkpoint, data, steps, batch, lr, dim
     if threads:
         torch.set_num_threads(threads)
     check_writable(Path(out), force)
-    model = load_model(Path(checkpoint)) if checkpoint else load_model(model_name or registry.DEFAULT_MODEL)
+    default = registry.SPRITES_MODEL if data == "sprites" else registry.DEFAULT_MODEL
+    model = load_model(Path(checkpoint)) if checkpoint else load_model(model_name or default)
     train, test = _split_videos(data, model.cfg, seed)
     train_codes = collect_codes(model.net, train.videos, progress=True)
     test_codes = collect_codes(model.net, test.videos, progress=True)
@@ -87,7 +88,7 @@ def train_prior_command(out, model_name, checkpoint, data, steps, batch, lr, dim
 @click.option("--temperature", type=click.FloatRange(0, min_open=True), default=1.0, show_default=True)
 @click.option("--top-k", type=click.IntRange(0), default=0, show_default=True, help="0 = all codes")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--model", "model_name", help="bundled model (default: sprites-64)")
+@click.option("--model", "model_name", help="bundled model (default: the one a .bcd content names, else faces-128)")
 @click.option("--checkpoint", type=click.Path(dir_okay=False), help="codec checkpoint instead of a bundled model")
 @click.option("--prior", type=click.Path(dir_okay=False), help="motion prior file (default: the bundled one)")
 @click.option("--fps", type=click.FloatRange(0.001, 1000), help="output frame rate (default: the content's)")
@@ -116,9 +117,9 @@ def generate_command(
     from bcdcodec.generate import generated_clips
 
     prepare_video_output(dst, force, model_name, checkpoint)
-    model = load_with_bundled_prior(model_name, checkpoint, prior)
+    model = load_with_bundled_prior(model_named_by_streams(model_name, checkpoint, content_path), checkpoint, prior)
     header, clips = generated_clips(
-        stream_or_video(content_path, model, "stretch"),
+        stream_or_video(content_path, model, model.cfg.fit),
         model,
         frames,
         continue_motion=continue_motion,

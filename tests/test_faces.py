@@ -116,9 +116,19 @@ def grid_checkpoint(tmp_path_factory):
     from bcdcodec.config import tiny_config
     from bcdcodec.models.factory import seeded_model
 
-    # 48x48 frames in a 4x4 grid of patches: large enough for MS-SSIM
+    # 48x48 frames in a 4x4 grid of patches (large enough for MS-SSIM); the shape of faces-128:
+    # the content image path and operating points
     cfg = tiny_config(
-        name="tiny-faces", image_size=48, patch_size=12, content_grid=True, content_queries=16, fit="fill"
+        name="tiny-faces",
+        image_size=48,
+        patch_size=12,
+        content_grid=True,
+        content_queries=16,
+        fit="fill",
+        content_warp=True,
+        warp_channels=4,
+        base_loss_weight=4.0,
+        rate_points=((2, 1.0), (4, 4.0)),
     )
     path = tmp_path_factory.mktemp("grid") / "grid.pt"
     save_checkpoint(seeded_model(cfg, seed=3, warmup_clips=2), path)
@@ -155,6 +165,10 @@ def test_eval_faces_codes_each_dev_window_as_a_whole_file(face_root, grid_checkp
         assert row["kbps"] == pytest.approx(8 * row["bytes"] * 25 / WINDOW / 1000)
         assert 0 < row["psnr_db"] < 60 and -1 <= row["ssim"] <= 1
     assert "transfer" not in results  # no face tools given
+    assert results["quality"] == 2
+    low = evaluate_faces(model, FaceClips.load("dev", model.cfg.image_size), per_source=3, point=0)
+    assert low["quality"] == 1
+    assert all(a["bytes"] < b["bytes"] for a, b in zip(low["per_window"], results["per_window"]))
 
 
 def test_face_measures_without_the_face_tools():

@@ -52,15 +52,27 @@ def evaluate_faces(
     analyzer: FaceAnalyzer | None = None,
     steps: int | None = None,
     per_source: int = PER_SOURCE,
+    point: int | None = None,
+    motion_prior: bool = False,
     progress: bool = False,
 ) -> dict:
-    """Rate, quality and (with ``analyzer``) face measurements of ``model`` on ``clips``."""
+    """Rate, quality and (with ``analyzer``) face measurements of ``model`` on ``clips``, each
+    window coded as one file of one GOP at operating ``point`` (default: the top one), its motion
+    under the model's prior with ``motion_prior``."""
     windows = clips.windows(WINDOW, per_source)
     if not windows:
         raise ValueError(f"no dev source has {WINDOW} frames")
     rows, streams, tracks = [], {}, {}
     for name, person, frames in tqdm(windows, desc="code", disable=not progress, file=sys.stderr):
-        data = codec.compress(frames, model, fps=FPS, gop_seconds=len(frames) / FPS, scene_cut=None)
+        data = codec.compress(
+            frames,
+            model,
+            fps=FPS,
+            gop_seconds=len(frames) / FPS,
+            scene_cut=None,
+            point=point,
+            motion_prior=motion_prior,
+        )
         start = time.perf_counter()
         decoded = codec.decompress(data, model, steps=steps).frames
         seconds = time.perf_counter() - start
@@ -88,6 +100,8 @@ def evaluate_faces(
     keys = [k for k in rows[0] if k != "window"]
     results = {
         "model": model.name,
+        "quality": (model.cfg.top_point if point is None else point) + 1,
+        "motion_prior": motion_prior,
         "windows": len(rows),
         "people": len(streams),
         "frames_per_window": WINDOW,
