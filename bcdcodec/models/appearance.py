@@ -36,7 +36,8 @@ class ContentImage(nn.Module):
     """``forward(content [B, P, Cc], motion [B, T, N*g]) -> (base [B, T, 3, S, S], tokens [B*T, P, d])``.
 
     ``base`` is roughly in ``[-1, 1]``: the content image moved to each frame. The flow is a
-    G x G field (G = sqrt(P)) per frame from its motion codes, upsampled to S x S, applied with
+    G x G field (G = sqrt(P)) per frame, predicted from the content grid (where things are in the
+    content) and the frame's motion codes (where they go), upsampled to S x S, applied with
     bilinear sampling and border padding; it starts at zero (the identity).
     """
 
@@ -45,9 +46,16 @@ class ContentImage(nn.Module):
         self.side, self.size, self.patch = cfg.image_size // cfg.patch_size, cfg.image_size, cfg.patch_size
         channels = 3 + cfg.warp_channels
         self.image = _decoder(cfg.content_channels, channels, self.side, self.size)
-        self.flow = nn.Sequential(nn.Linear(cfg.motion_dim, 128), nn.SiLU(), nn.Linear(128, 2 * self.side**2))
-        nn.init.zeros_(self.flow[2].weight)
-        nn.init.zeros_(self.flow[2].bias)
+        self.flow_motion = nn.Sequential(nn.Linear(cfg.motion_dim, 64), nn.SiLU(), nn.Linear(64, 64))
+        self.flow = nn.Sequential(
+            nn.Conv2d(cfg.content_channels + 64, 64, 3, padding=1),
+            nn.SiLU(),
+            nn.Conv2d(64, 64, 3, padding=1),
+            nn.SiLU(),
+            nn.Conv2d(64, 2, 3, padding=1),
+        )
+        nn.init.zeros_(self.flow[4].weight)
+        nn.init.zeros_(self.flow[4].bias)
         self.tokens = nn.Linear(channels * cfg.patch_size**2, cfg.dit_dim)
 
     def still(self, content: torch.Tensor) -> torch.Tensor:
@@ -59,7 +67,9 @@ class ContentImage(nn.Module):
         b, t = motion.shape[:2]
         g, size = self.side, self.size
         image = self.still(content)
-        flow = self.flow(motion.flatten(0, 1)).view(b * t, 2, g, g)
+        grid_in = content.transpose(1, 2).reshape(b, -1, g, g).repeat_interleave(t, dim=0)  # [B*T, Cc, G, G]
+        moves = self.flow_motion(motion.flatten(0, 1))[:, :, None, None].expand(-1, -1, g, g)  # [B*T, 64, G, G]
+        flow = self.flow(torch.cat([grid_in, moves], dim=1))  # [B*T, 2, G, G]
         flow = F.interpolate(flow, size=(size, size), mode="bilinear", align_corners=False)
         ys, xs = torch.meshgrid(
             torch.linspace(-1, 1, size, device=motion.device),

@@ -90,11 +90,19 @@ class BCDModel(nn.Module):
         return self._denoised(x_noisy, sigma, content, motion)[0]
 
     def _denoised(
-        self, x_noisy: torch.Tensor, sigma: torch.Tensor, content: torch.Tensor, motion: torch.Tensor
+        self,
+        x_noisy: torch.Tensor,
+        sigma: torch.Tensor,
+        content: torch.Tensor,
+        motion: torch.Tensor,
+        path: tuple[torch.Tensor, torch.Tensor] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """``(D(x; sigma), base)``. With the content image path the diffusion draws the residual
-        over ``base [B, T, 3, S, S]`` (the warped content image): ``D = base + D_res(x - base)``."""
-        base, appearance = self.denoiser.warp(content, motion) if self.denoiser.warp is not None else (None, None)
+        over ``base [B, T, 3, S, S]`` (the warped content image): ``D = base + D_res(x - base)``.
+        ``path``: that path's ``(base, tokens)`` when already computed (they depend on the codes only)."""
+        if path is None and self.denoiser.warp is not None:
+            path = self.denoiser.warp(content, motion)
+        base, appearance = path if path is not None else (None, None)
         if base is not None:
             x_noisy = x_noisy - base
         c_skip, c_out, c_in, c_noise = (
@@ -232,8 +240,9 @@ class BCDModel(nn.Module):
         if groups < self.cfg.motion_groups:
             motion[..., groups * self.cfg.group_dim :] = 0
         start = noise.expand(1, t, *noise.shape)
+        path = self.denoiser.warp(content, motion) if self.denoiser.warp is not None else None
         frames = diffusion.sample(
-            lambda x, sigma: self.denoised(x, sigma, content, motion),
+            lambda x, sigma: self._denoised(x, sigma, content, motion, path)[0],
             start,
             settings,
             SIGMA_MIN,
