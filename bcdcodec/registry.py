@@ -33,6 +33,15 @@ class RegisteredModel:
 # Each bundled model comes with the command and log that made it (bcdcodec/weights/NAME.md).
 REGISTRY: tuple[RegisteredModel, ...] = (
     RegisteredModel(
+        name="faces-128",
+        model_id=2,
+        filename="faces-128.pt",
+        sha256="3848d2ab4b247cf342c938c1b0d492e9563ea3c71fd78eb32a64d03688e617d3",
+        description="Talking heads 128x128 (the default), 8-frame clips, 4 operating points (--quality 1-4)",
+        prior_filename="faces-128-prior.pt",
+        prior_sha256="5a68fdc0b5d9545231388691d8ff874dac72e56597d31de7c1fd0435dcb707a2",
+    ),
+    RegisteredModel(
         name="sprites-64",
         model_id=3,
         filename="sprites-64-q6.pt",
@@ -53,7 +62,7 @@ REGISTRY: tuple[RegisteredModel, ...] = (
     ),
 )
 
-DEFAULT_MODEL = "sprites-64"
+DEFAULT_MODEL = "faces-128"  # what real video is coded with unless told
 SPRITES_MODEL = "sprites-64"  # what the Sprites commands (eval sprites, bench sprites-test) use by default
 
 

@@ -1,15 +1,18 @@
 """Prints how one model file's operating points and ``--kbps`` targets behave on held-out clips.
 
-    python benchmarks/rate_control.py [--model sprites-64] [--clips 64] [--targets 6] [--json-out FILE]
+    python benchmarks/rate_control.py [--model sprites-64] [--data sprites] [--clips 64] [--targets 6] [--json-out FILE]
 
-1. ``--quality`` 1..N: every held-out clip (Sprites test split, one 8-frame clip per file, the
-   first ``--clips`` of a seeded draw) coded at each operating point: mean whole-file bytes, PSNR,
-   and whether every clip's size rises strictly with the quality.
+1. ``--quality`` 1..N: every held-out clip coded at each operating point: mean whole-file bytes,
+   PSNR, and whether every clip's size rises strictly with the quality. ``--data sprites``: the
+   Sprites test split, one 8-frame clip per file, the first ``--clips`` of a seeded draw;
+   ``--data talking-heads``: 48-frame windows of the dev people (at most ``--clips``, up to 4 per
+   person), each one file of one 2-second GOP at 25 fps.
 2. ``--kbps``: ``--targets`` targets spread geometrically over the model's range on this set;
-   each clip encoded through rate control: the share of files that land within 10 % of the
-   target (the rest are refused with the range the model reaches on that clip).
+   each clip encoded through rate control (every operating point and GOP length): the share of
+   files that land within 10 % of the target (the rest are refused with the range the model
+   reaches on that clip).
 
-Needs the Sprites sheets under $BCDCODEC_DATA (or ../shared/data).
+Needs the data under $BCDCODEC_DATA (or ../shared/data).
 """
 
 from __future__ import annotations
@@ -34,27 +37,37 @@ def _source(frames: np.ndarray) -> VideoSource:
     return VideoSource(video.width, video.height, video.fps, iter(video.frames), len(video.frames))
 
 
+def _clips(data: str, size: int, count: int, seed: int) -> list[np.ndarray]:
+    if data == "talking-heads":
+        from bcdcodec.data.faces import FaceClips
+
+        return [frames for _, _, frames in FaceClips.load("dev", size).windows(48, 4)][:count]
+    split = build_split("test", cache_dir=cache_dir("sprites"))
+    picks = np.random.default_rng(seed).choice(len(split), size=count, replace=False)
+    return list(split.videos[np.sort(picks)])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="sprites-64")
+    parser.add_argument("--data", choices=("sprites", "talking-heads"), default="sprites")
     parser.add_argument("--clips", type=int, default=64)
     parser.add_argument("--targets", type=int, default=6)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json-out")
     args = parser.parse_args()
     model = codec.load_model(args.model)
-    split = build_split("test", cache_dir=cache_dir("sprites"))
-    picks = np.random.default_rng(args.seed).choice(len(split), size=args.clips, replace=False)
-    videos = split.videos[np.sort(picks)]
+    videos = _clips(args.data, model.cfg.image_size, args.clips, args.seed)
+    frames = len(videos[0])
     points = range(model.cfg.top_point + 1)
     sizes = np.zeros((len(videos), len(points)), dtype=np.int64)
     psnrs = np.zeros_like(sizes, dtype=np.float64)
     for i, video in enumerate(videos):
         for p in points:
-            data = codec.compress(video, model, fps=25, point=p)
+            data = codec.compress(video, model, fps=25, point=p, scene_cut=None)
             sizes[i, p] = len(data)
             psnrs[i, p] = psnr_db(video, codec.decompress(data, model).frames)
-    rates = [kbps(s, 8, 25) for s in sizes.mean(0)]
+    rates = [kbps(s, frames, 25) for s in sizes.mean(0)]
     targets = np.geomspace(rates[0], rates[-1], args.targets)
     landed = []
     for target in targets:
@@ -68,7 +81,9 @@ def main() -> None:
         landed.append(hits / len(videos))
     report = {
         "model": model.name,
+        "data": args.data,
         "clips": len(videos),
+        "frames_per_clip": frames,
         "qualities": [
             {
                 "quality": p + 1,

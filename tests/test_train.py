@@ -94,6 +94,13 @@ def test_sprites_preset_is_the_committed_recipe():
         assert TrainConfig.from_dict(json.loads(recipe.read_text())) == preset(name)
 
 
+def test_faces_preset_is_the_committed_recipe():
+    from pathlib import Path
+
+    recipe = Path(__file__).resolve().parent.parent / "bcdcodec" / "weights" / "faces-128.train.json"
+    assert TrainConfig.from_dict(json.loads(recipe.read_text())) == preset("faces-128")
+
+
 @pytest.mark.slow
 def test_two_process_torchrun_keeps_ranks_identical(tmp_path):
     import os
