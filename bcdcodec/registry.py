@@ -66,6 +66,11 @@ DEFAULT_MODEL = "faces-128"  # what real video is coded with unless told
 SPRITES_MODEL = "sprites-64"  # what the Sprites commands (eval sprites, bench sprites-test) use by default
 
 
+def default_model(data: str) -> str:
+    """The bundled model a command uses on ``data`` (a suite or data name) unless told."""
+    return SPRITES_MODEL if data.startswith("sprites") else DEFAULT_MODEL
+
+
 def find(name: str) -> RegisteredModel:
     for entry in REGISTRY:
         if entry.name == name:

@@ -80,8 +80,7 @@ def bench(
     progress = sys.stderr.isatty() if progress is None else progress
     for name in codecs:
         classical.codec(name)
-    default = registry.SPRITES_MODEL if suite == "sprites-test" else registry.DEFAULT_MODEL
-    models = [api.load_model(name) for name in (model_names or [default])]
+    models = [api.load_model(name) for name in (model_names or [registry.default_model(suite)])]
     size = models[0].cfg.image_size
     if any(m.cfg.image_size != size for m in models):
         raise click.UsageError("all --model operating points must share one frame size")

@@ -40,8 +40,7 @@ def train_prior_command(out, model_name, checkpoint, data, steps, batch, lr, dim
     if threads:
         torch.set_num_threads(threads)
     check_writable(Path(out), force)
-    default = registry.SPRITES_MODEL if data == "sprites" else registry.DEFAULT_MODEL
-    model = load_model(Path(checkpoint)) if checkpoint else load_model(model_name or default)
+    model = load_model(Path(checkpoint)) if checkpoint else load_model(model_name or registry.default_model(data))
     train, test = _split_videos(data, model.cfg, seed)
     train_codes = collect_codes(model.net, train.videos, progress=True)
     test_codes = collect_codes(model.net, test.videos, progress=True)

@@ -95,14 +95,12 @@ class BCDModel(nn.Module):
         sigma: torch.Tensor,
         content: torch.Tensor,
         motion: torch.Tensor,
-        path: tuple[torch.Tensor, torch.Tensor] | None = None,
+        path: tuple[torch.Tensor, torch.Tensor] | tuple[None, None] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """``(D(x; sigma), base)``. With the content image path the diffusion draws the residual
         over ``base [B, T, 3, S, S]`` (the warped content image): ``D = base + D_res(x - base)``.
         ``path``: that path's ``(base, tokens)`` when already computed (they depend on the codes only)."""
-        if path is None and self.denoiser.warp is not None:
-            path = self.denoiser.warp(content, motion)
-        base, appearance = path if path is not None else (None, None)
+        base, appearance = path or self._content_image(content, motion)
         if base is not None:
             x_noisy = x_noisy - base
         c_skip, c_out, c_in, c_noise = (
@@ -111,6 +109,12 @@ class BCDModel(nn.Module):
         f = self.denoiser(x_noisy * c_in, c_noise.flatten(), content, motion, appearance)
         d = c_skip * x_noisy + c_out * f
         return (d if base is None else d + base), base
+
+    def _content_image(
+        self, content: torch.Tensor, motion: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor] | tuple[None, None]:
+        """``(base, tokens)`` of the content image path, or ``(None, None)`` without one."""
+        return self.denoiser.warp(content, motion) if self.denoiser.warp is not None else (None, None)
 
     def forward(
         self, clips: torch.Tensor, generator: torch.Generator | None = None, partners: torch.Tensor | None = None
@@ -240,7 +244,7 @@ class BCDModel(nn.Module):
         if groups < self.cfg.motion_groups:
             motion[..., groups * self.cfg.group_dim :] = 0
         start = noise.expand(1, t, *noise.shape)
-        path = self.denoiser.warp(content, motion) if self.denoiser.warp is not None else None
+        path = self._content_image(content, motion)  # depends on the codes only: once per clip
         frames = diffusion.sample(
             lambda x, sigma: self._denoised(x, sigma, content, motion, path)[0],
             start,
