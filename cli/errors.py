@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from bcdcodec import errors
+from bcdcodec import errors, interrupts
 
 EXIT_CODES = (  # most specific first
     (errors.StreamError, 3),
@@ -30,15 +30,18 @@ class SignalExit(BaseException):
         self.signum = signum
 
 
-def _raise_signal(signum, _frame) -> None:
+def _raise_signal(signum: int) -> None:
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     raise SignalExit(signum)
 
 
 def install_signal_handlers() -> None:
     """SIGTERM (``timeout``, systemd, ``docker stop``) and SIGHUP end a command the way Ctrl-C
-    (SIGINT) does. Only SIGKILL, which cannot be caught, can leave a temporary file behind."""
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _raise_signal)
+    (SIGINT) does. Only SIGKILL, which cannot be caught, can leave a temporary file behind. All
+    three wait while the entropy coder's native code runs (``bcdcodec.interrupts``)."""
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupts.deferred(_raise_signal))
 
 
 def fail(message: str, code: int) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import constriction
 import numpy as np
 
+from .. import interrupts
 from ..errors import CorruptPacketError
 from ..symbols import ClipSymbols
 from .tables import CodingTables
@@ -42,6 +43,7 @@ def _encode_content(coder, content: np.ndarray, tables: CodingTables) -> None:
         coder.encode_reverse(np.ascontiguousarray(content[:, channel]), _model(tables.content[channel]))
 
 
+@interrupts.held()
 def encode_clip(symbols: ClipSymbols, tables: CodingTables) -> bytes:
     """Entropy-code one clip. Raises ``ValueError`` if a symbol lies outside its table."""
     content = np.ascontiguousarray(symbols.content, dtype=np.int32)
@@ -58,6 +60,7 @@ def encode_clip(symbols: ClipSymbols, tables: CodingTables) -> bytes:
     return _finish(coder)
 
 
+@interrupts.held()
 def _decode_guarded(payload: bytes, tables: CodingTables, num_queries: int, decode_motion) -> ClipSymbols:
     """Decode the content symbols, then ``decode_motion(coder, content)``; any coder failure or
     leftover data becomes :class:`CorruptPacketError`."""
@@ -91,6 +94,7 @@ def decode_clip(payload: bytes, tables: CodingTables, num_queries: int, num_fram
     return _decode_guarded(payload, tables, num_queries, motion)
 
 
+@interrupts.held()
 def encode_clip_with_prior(symbols: ClipSymbols, tables: CodingTables, motion_tables: np.ndarray) -> bytes:
     """Like :func:`encode_clip`, but motion symbol ``[t, n]`` is coded with its own frequency row
     ``motion_tables [T, N, S]`` (from the autoregressive prior). Decode order: content as in

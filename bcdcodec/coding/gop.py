@@ -20,6 +20,7 @@ from collections.abc import Callable
 import constriction
 import numpy as np
 
+from .. import interrupts
 from ..errors import CorruptPacketError
 from .tables import CodingTables
 
@@ -45,6 +46,7 @@ def _check_symbols(content: np.ndarray, motions: list[np.ndarray], tables: Codin
             raise ValueError("motion symbol outside its table")
 
 
+@interrupts.held()
 def encode_gop(
     content: np.ndarray,
     motions: list[np.ndarray],
@@ -100,6 +102,7 @@ def _endings(flushed: bytes, ideal_bytes: float):
             yield prefix[:-1] + bytes([prefix[-1] + 1])
 
 
+@interrupts.held()
 def decode_gop(
     payload: bytes,
     tables: CodingTables,
