@@ -175,22 +175,29 @@ def eval_generate(model_name, prior, judge_path, limit, temperature, top_k, seed
 @click.option("--steps", type=click.IntRange(1, 64), help="sampling steps (default: the model's)")
 @click.option("--prior", type=click.Path(dir_okay=False), help="motion prior for generation (default: the bundled one)")
 @click.option("--quality", type=click.IntRange(1), help="operating point, 1 = lowest rate (default: the highest)")
+@click.option(
+    "--kbps",
+    type=click.FloatRange(0, min_open=True),
+    help="code each window through rate control at this target (operating point and GOP length), as encode --kbps",
+)
 @click.option("--motion-prior", is_flag=True, help="code motion under the prior (smaller files)")
 @click.option("--no-face-tools", is_flag=True, help="rate and PSNR/SSIM/MS-SSIM only (skip identity and landmarks)")
 @click.option("--json-out", type=click.Path(dir_okay=False), help="also write the results here")
 @click.option("--threads", type=click.IntRange(1), help="torch CPU threads")
 @one_line_errors
-def eval_faces(model_name, per_source, steps, prior, quality, motion_prior, no_face_tools, json_out, threads):
+def eval_faces(model_name, per_source, steps, prior, quality, kbps, motion_prior, no_face_tools, json_out, threads):
     """Rate, PSNR/SSIM/MS-SSIM, identity, landmarks, mouth motion, transfer and generation on the
     talking-head dev people (never trained on)."""
     import torch
 
     from bcdcodec import api
     from bcdcodec.data.faces import FaceClips
-    from bcdcodec.errors import ModelMismatchError
+    from bcdcodec.errors import InvalidArgumentError, ModelMismatchError
     from bcdcodec.evaluation.face_metrics import FaceToolsMissing, analyzer
     from bcdcodec.evaluation.faces_eval import evaluate_faces
 
+    if quality is not None and kbps is not None:
+        raise InvalidArgumentError("--quality and --kbps are two ways to set the rate: give one")
     if threads:
         torch.set_num_threads(threads)
     from bcdcodec.ratecontrol import quality_point
@@ -218,12 +225,14 @@ def eval_faces(model_name, per_source, steps, prior, quality, motion_prior, no_f
         per_source=per_source,
         point=point,
         motion_prior=motion_prior,
+        kbps=kbps,
         progress=True,
     )
     results["command"] = (
         f"bcdcodec eval faces --model {model_name} --per-source {per_source}"
         + (f" --steps {steps}" if steps else "")
         + (f" --quality {quality}" if quality else "")
+        + (f" --kbps {kbps:g}" if kbps else "")
         + (" --motion-prior" if motion_prior else "")
     )
     text = json.dumps(results, indent=2)

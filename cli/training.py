@@ -9,14 +9,13 @@ from pathlib import Path
 import click
 
 from bcdcodec.settings import FIT_POLICIES
+from bcdcodec.train.presets import PRESETS
 
 from .errors import one_line_errors
 
 
 @click.command()
-@click.option(
-    "--preset", default="sprites-64", show_default=True, help="named setup (sprites-64, procedural-64, smoke)"
-)
+@click.option("--preset", default="sprites-64", show_default=True, help=f"named setup ({', '.join(PRESETS)})")
 @click.option(
     "--config",
     "config_path",

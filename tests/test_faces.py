@@ -169,6 +169,12 @@ def test_eval_faces_codes_each_dev_window_as_a_whole_file(face_root, grid_checkp
     low = evaluate_faces(model, FaceClips.load("dev", model.cfg.image_size), per_source=3, point=0)
     assert low["quality"] == 1
     assert all(a["bytes"] < b["bytes"] for a, b in zip(low["per_window"], results["per_window"]))
+    # through rate control: each window lands within 10 % of the target, or is listed as missed
+    target = results["per_window"][0]["kbps"]
+    rated = evaluate_faces(model, FaceClips.load("dev", model.cfg.image_size), per_source=3, kbps=target)
+    assert rated["target_kbps"] == target and len(rated["per_window"]) + len(rated["rate_missed"]) == 2
+    assert rated["per_window"] and all(abs(r["kbps"] - target) <= 0.1 * target for r in rated["per_window"])
+    assert all(1 <= r["quality"] <= 2 and r["gop_seconds"] > 0 for r in rated["per_window"])
 
 
 def test_face_measures_without_the_face_tools():
@@ -251,3 +257,29 @@ def test_the_content_image_starts_unwarped_carries_the_base_and_learns_a_flow():
     out.loss.backward()
     assert warp.flow[4].weight.grad.abs().sum() > 0
     assert warp.image[0].weight.grad.abs().sum() > 0
+
+
+def test_base_objective_trains_the_content_image_path_alone():
+    import dataclasses
+
+    from bcdcodec.config import tiny_config
+    from bcdcodec.errors import InvalidArgumentError
+    from bcdcodec.models.bcd import BCDModel
+    from bcdcodec.train.presets import TrainConfig
+
+    cfg = tiny_config(
+        image_size=48, patch_size=12, content_grid=True, content_queries=16, content_warp=True, base_loss_weight=4.0
+    )
+    net = BCDModel(cfg).train()
+    clips = torch.rand(4, 4, 3, 48, 48) * 2 - 1
+    out = net(clips, generator=torch.Generator().manual_seed(0), base_only=True)
+    out.loss.backward()
+    warp = net.denoiser.warp
+    assert warp.image[0].weight.grad.abs().sum() > 0 and net.encoder.grid_content.head.weight.grad.abs().sum() > 0
+    # the diffusion decoder takes no part: its own weights get no gradient
+    assert all(p.grad is None for n, p in net.denoiser.named_parameters() if not n.startswith("warp."))
+    assert out.diffusion_loss.item() > 0
+    with pytest.raises(InvalidArgumentError, match="content image path"):
+        TrainConfig(objective="base", model=dataclasses.replace(cfg, content_warp=False))
+    with pytest.raises(InvalidArgumentError, match="objective"):
+        TrainConfig(objective="pixels", model=cfg)

@@ -23,8 +23,11 @@ from tqdm import tqdm
 
 from .. import codec
 from ..data.faces import FaceClips
+from ..errors import RateOutOfRangeError
 from ..generate import generate
+from ..ratecontrol import encode_to_rate
 from ..transfer import transfer
+from ..video import VideoSource
 from .face_metrics import (
     FaceAnalyzer,
     correlation,
@@ -54,25 +57,39 @@ def evaluate_faces(
     per_source: int = PER_SOURCE,
     point: int | None = None,
     motion_prior: bool = False,
+    kbps: float | None = None,
     progress: bool = False,
 ) -> dict:
     """Rate, quality and (with ``analyzer``) face measurements of ``model`` on ``clips``, each
     window coded as one file of one GOP at operating ``point`` (default: the top one), its motion
-    under the model's prior with ``motion_prior``."""
+    under the model's prior with ``motion_prior``. With ``kbps`` each window goes through rate
+    control instead (the operating point and GOP length that land the file within 10 % of it, as
+    ``encode --kbps``); windows it cannot meet are listed under ``rate_missed``."""
     windows = clips.windows(WINDOW, per_source)
     if not windows:
         raise ValueError(f"no dev source has {WINDOW} frames")
-    rows, streams, tracks = [], {}, {}
+    rows, streams, tracks, missed = [], {}, {}, []
     for name, person, frames in tqdm(windows, desc="code", disable=not progress, file=sys.stderr):
-        data = codec.compress(
-            frames,
-            model,
-            fps=FPS,
-            gop_seconds=len(frames) / FPS,
-            scene_cut=None,
-            point=point,
-            motion_prior=motion_prior,
-        )
+        chosen = {}
+        if kbps is None:
+            data = codec.compress(
+                frames,
+                model,
+                fps=FPS,
+                gop_seconds=len(frames) / FPS,
+                scene_cut=None,
+                point=point,
+                motion_prior=motion_prior,
+            )
+        else:
+            source = VideoSource(frames.shape[2], frames.shape[1], FPS, iter(frames), len(frames))
+            try:
+                choice = encode_to_rate(source, model, kbps, fit="stretch", motion_prior=motion_prior)
+            except RateOutOfRangeError as exc:
+                missed.append({"window": name, "reason": str(exc)})
+                continue
+            data = choice.data
+            chosen = {"quality": choice.variant.point + 1, "gop_seconds": choice.variant.gop_seconds}
         start = time.perf_counter()
         decoded = codec.decompress(data, model, steps=steps).frames
         seconds = time.perf_counter() - start
@@ -84,6 +101,7 @@ def evaluate_faces(
             "ssim": ssim(frames, decoded),
             "ms_ssim": ms_ssim(frames, decoded),
             "decode_fps": len(frames) / seconds,
+            **chosen,
         }
         if analyzer is not None:
             ref, dec = analyzer.track(frames), analyzer.track(decoded)
@@ -97,10 +115,14 @@ def evaluate_faces(
             )
         streams.setdefault(person, data)
         rows.append(row)
-    keys = [k for k in rows[0] if k != "window"]
+    if not rows:
+        raise RateOutOfRangeError(f"{model.name} cannot code any dev window at {kbps:g} kbit/s within 10 %")
+    keys = [k for k in rows[0] if k not in ("window", "quality", "gop_seconds")]
     results = {
         "model": model.name,
-        "quality": (model.cfg.top_point if point is None else point) + 1,
+        "quality": (model.cfg.top_point if point is None else point) + 1 if kbps is None else None,
+        "target_kbps": kbps,
+        "rate_missed": missed,
         "motion_prior": motion_prior,
         "windows": len(rows),
         "people": len(streams),
