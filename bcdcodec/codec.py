@@ -29,6 +29,7 @@ from .packing import DEFAULT_GOP_SECONDS, DEFAULT_SCENE_CUT, MAX_GOP_SECONDS, Go
 from .prior_file import LoadedPrior, load_prior
 from .settings import SamplerSettings
 from .symbols import ClipSymbols
+from .typicality import ContentTypicality
 from .video import Video, VideoSource, VideoWriter, fit_frames, unfit_frames
 
 MAX_OUTPUT_PIXELS = 7680 * 4320  # 8K: the largest output frame a stream may ask for
@@ -43,6 +44,7 @@ class CodecModel:
     digest: bytes  # sha256 of the weights
     tables: CodingTables
     prior: LoadedPrior | None = None  # autoregressive motion prior (entropy model and generator)
+    typicality: ContentTypicality | None = None  # its training clips' content (models refitted since)
 
     @property
     def cfg(self):
@@ -59,24 +61,26 @@ class CodecModel:
         return self.net.coding_tables(point)
 
     @classmethod
-    def from_network(cls, net: BCDModel, name: str | None = None) -> CodecModel:
+    def from_network(cls, net: BCDModel, name: str | None = None, extra: dict | None = None) -> CodecModel:
+        """``extra``: the checkpoint's plain data (where the content typicality is kept)."""
         net.eval()
-        return cls(net, name or net.cfg.name, weights_digest(net), net.coding_tables())
+        typicality = ContentTypicality.from_extra(extra or {})
+        return cls(net, name or net.cfg.name, weights_digest(net), net.coding_tables(), typicality=typicality)
 
 
 def load_model(name_or_path: str | Path) -> CodecModel:
     """A bundled model by name (checked against its registered sha256) or a checkpoint path."""
     path = Path(name_or_path)
     if path.suffix == ".pt" or path.exists():
-        net, _ = load_checkpoint(path)
-        return CodecModel.from_network(net, net.cfg.name)
+        net, extra = load_checkpoint(path)
+        return CodecModel.from_network(net, net.cfg.name, extra)
     entry = registry.find(str(name_or_path))
-    net, _ = load_checkpoint(registry.verified_path(entry))
+    net, extra = load_checkpoint(registry.verified_path(entry))
     if net.cfg.model_id != entry.model_id:
         raise ModelLoadError(
             f"bundled {entry.name} carries model id {net.cfg.model_id}, registry says {entry.model_id}"
         )
-    return CodecModel.from_network(net, entry.name)
+    return CodecModel.from_network(net, entry.name, extra)
 
 
 def attach_prior(model: CodecModel, path: str | Path) -> CodecModel:

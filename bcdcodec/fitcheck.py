@@ -16,6 +16,10 @@ from .video.fit import to_uint8
 # below this PSNR at the model's resolution, the model draws something else than the video shows
 # (sprites-64 on talking heads: about 6-8 dB; on its own test split: 29 dB)
 MISFIT_PSNR_DB = 15.0
+# above this multiple of the training clips' 99th-percentile typicality score, the content is unlike
+# anything the model was trained on (faces-128: new people 0.5-1.1x, natural video 0.9-1.1x,
+# Sprites 3.9-5.9x; docs/faces.md)
+MISFIT_TYPICALITY = 2.0
 
 
 class FirstClipCheck:
@@ -40,3 +44,23 @@ class FirstClipCheck:
             self.symbols[point], self.sampler, clip_noise((3, size, size), self.sampler.seed), point
         )
         return psnr_db(to_uint8(self.frames).numpy(), to_uint8(decoded).numpy())
+
+    @torch.no_grad()
+    def typicality(self) -> float | None:
+        """The first clip's content typicality score over the training clips' 99th percentile
+        (``None`` for a model stored without the statistics)."""
+        stats = self.model.typicality
+        if stats is None:
+            return None
+        content, _ = self.model.net.encoder(self.frames[None])
+        return float(stats.score(content)[0]) / stats.train_high
+
+    def misfit(self, point: int | None = None) -> tuple[float, str | None]:
+        """``(PSNR of the first clip, why the model does not fit this video or None)``."""
+        psnr = self.psnr(point)
+        if psnr < MISFIT_PSNR_DB:
+            return psnr, f"{psnr:.1f} dB on its first clip"
+        ratio = self.typicality()
+        if ratio is not None and ratio > MISFIT_TYPICALITY:
+            return psnr, f"its content is {ratio:.1f}x as far from the training clips as their farthest 1 %"
+        return psnr, None

@@ -112,7 +112,7 @@ def encode(
     from bcdcodec.bitstream import read_stream
     from bcdcodec.codec import stream_point
     from bcdcodec.fileio import check_writable
-    from bcdcodec.fitcheck import MISFIT_PSNR_DB, FirstClipCheck
+    from bcdcodec.fitcheck import FirstClipCheck
     from bcdcodec.ratecontrol import quality_point
     from bcdcodec.settings import SamplerSettings
 
@@ -155,11 +155,11 @@ def encode(
         + (f", quality {coded + 1} of {model.cfg.top_point + 1}" if model.cfg.top_point else "")
     )
     if check:
-        psnr = first_clip.psnr(coded)
+        psnr, why = first_clip.misfit(coded)
         click.echo(f"first clip decodes at {psnr:.1f} dB PSNR ({model.cfg.image_size}x{model.cfg.image_size})")
-        if psnr < MISFIT_PSNR_DB:
+        if why:
             click.echo(
-                f"bcdcodec: warning: {model.name} does not fit this video ({psnr:.1f} dB on its first clip); "
+                f"bcdcodec: warning: {model.name} does not fit this video ({why}); "
                 "`bcdcodec models` says what each model codes",
                 err=True,
             )

@@ -178,7 +178,8 @@ def _split_videos(data: str, cfg, seed: int):
 @one_line_errors
 def refit_priors_command(src, dst, data, steps, seed, threads, force):
     """Refit every operating point's content prior to the encoder's content on the training clips
-    (network frozen, pictures unchanged) and write the model with its new tables (float16)."""
+    (network frozen, pictures unchanged) and write the model with its new tables (float16) and
+    the statistics of its training content (encode warns when a video's content is far from them)."""
     import hashlib
 
     import torch
@@ -186,15 +187,18 @@ def refit_priors_command(src, dst, data, steps, seed, threads, force):
     from bcdcodec.checkpoint import load_checkpoint, save_checkpoint
     from bcdcodec.fileio import check_writable
     from bcdcodec.train.refit import collect_content, refit_content_priors
+    from bcdcodec.typicality import EXTRA_KEY, ContentTypicality
 
     if threads:
         torch.set_num_threads(threads)
     check_writable(Path(dst), force)
     net, extra = load_checkpoint(src)
     train, _ = _split_videos(data, net.cfg, seed)
-    report = refit_content_priors(net, collect_content(net, train.videos, progress=True), steps=steps, seed=seed)
-    save_checkpoint(
-        net, dst, extra={"step": extra.get("step"), "train_config": extra.get("train_config", {})}, half=True
-    )
+    content = collect_content(net, train.videos, progress=True)
+    report = refit_content_priors(net, content, steps=steps, seed=seed)
+    typicality = ContentTypicality.fit(content)
+    kept = {"step": extra.get("step"), "train_config": extra.get("train_config", {})}
+    save_checkpoint(net, dst, extra={**kept, EXTRA_KEY: typicality.to_extra()}, half=True)
     digest = hashlib.sha256(Path(dst).read_bytes()).hexdigest()
-    click.echo(json.dumps({"per_operating_point": report, "sha256": digest}, indent=2))
+    summary = {"per_operating_point": report, "typicality_train_p99": typicality.train_high, "sha256": digest}
+    click.echo(json.dumps(summary, indent=2))
