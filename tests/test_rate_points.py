@@ -81,13 +81,30 @@ def test_rate_control_lands_within_tolerance_or_names_the_reach(scalable, frames
     for point in range(len(POINTS)):
         data = codec.encode_source(_source(frames), scalable, "stretch", None, False, point=point, gop_seconds=8.0)
         reach.append(kbps(len(data), len(frames), 25))
-    for point, target in enumerate(reach):  # every point's own rate is a target it meets
+    for target in reach:  # every point's own rate is a target it meets
         choice = encode_to_rate(_source(frames), scalable, target, fit="stretch")
-        assert abs(choice.kbps - target) <= 0.1 * target and choice.variant.point >= point
+        assert abs(choice.kbps - target) <= 0.1 * target
         assert choice.kbps == pytest.approx(kbps(len(choice.data), len(frames), 25))
         assert codec.decompress(choice.data, scalable).frames.shape == frames.shape
     with pytest.raises(RateOutOfRangeError, match="reaches"):
         encode_to_rate(_source(frames), scalable, reach[0] / 10, fit="stretch")
+
+
+def test_rate_control_prefers_the_shortest_gop_then_the_highest_point(scalable, frames):
+    from bcdcodec.codec import Variant
+    from bcdcodec.ratecontrol import GOP_CANDIDATES
+
+    variants = [Variant(p, g) for p in range(len(POINTS)) for g in GOP_CANDIDATES]
+    streams = codec.encode_variants(_source(frames), scalable, "stretch", None, False, variants, False, None, None)
+    rates = {v: kbps(len(d), len(frames), 25) for v, d in zip(variants, streams)}
+    shortest = min(GOP_CANDIDATES)
+    target = rates[Variant(0, shortest)]
+    choice = encode_to_rate(_source(frames), scalable, target, fit="stretch")
+    assert choice.variant.gop_seconds == shortest
+    higher = [p for p in range(len(POINTS)) if abs(rates[Variant(p, shortest)] - target) <= 0.1 * target]
+    assert choice.variant.point == max(higher)
+    # a longer GOP at a higher point lands on the target too, and is passed over
+    assert any(abs(r - target) <= 0.1 * target and v.point > choice.variant.point for v, r in rates.items())
 
 
 def test_a_one_point_model_is_fine_tuned_into_points(tmp_path, tiny_checkpoint):
