@@ -61,6 +61,9 @@ def test_bundled_sprites_model_codes_and_decodes_as_before():
         prior_coded = api.compress(video, model, fps=25, motion_prior=True)
         assert api.decode_symbols(prior_coded, model)[1] == symbols
         assert api.decode_symbols(bytes.fromhex(reference["prior_streams"][i]), model)[1] == symbols
-        assert np.array_equal(api.decompress(bytes.fromhex(reference["streams"][i]), model).frames, frames[i])
+        # the symbols are exact everywhere; the pictures are float arithmetic, and another CPU's
+        # kernels may round a few values the other way (seen: 1 value in 50 000 off by one)
+        replayed = api.decompress(bytes.fromhex(reference["streams"][i]), model).frames.astype(int)
+        assert np.abs(replayed - frames[i]).max() <= 1 and (replayed != frames[i]).mean() < 1e-3
         decoded = api.decompress(data, model).frames.astype(int)
         assert np.abs(decoded - frames[i]).max() <= 1
