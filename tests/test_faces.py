@@ -257,29 +257,3 @@ def test_the_content_image_starts_unwarped_carries_the_base_and_learns_a_flow():
     out.loss.backward()
     assert warp.flow[4].weight.grad.abs().sum() > 0
     assert warp.image[0].weight.grad.abs().sum() > 0
-
-
-def test_base_objective_trains_the_content_image_path_alone():
-    import dataclasses
-
-    from bcdcodec.config import tiny_config
-    from bcdcodec.errors import InvalidArgumentError
-    from bcdcodec.models.bcd import BCDModel
-    from bcdcodec.train.presets import TrainConfig
-
-    cfg = tiny_config(
-        image_size=48, patch_size=12, content_grid=True, content_queries=16, content_warp=True, base_loss_weight=4.0
-    )
-    net = BCDModel(cfg).train()
-    clips = torch.rand(4, 4, 3, 48, 48) * 2 - 1
-    out = net(clips, generator=torch.Generator().manual_seed(0), base_only=True)
-    out.loss.backward()
-    warp = net.denoiser.warp
-    assert warp.image[0].weight.grad.abs().sum() > 0 and net.encoder.grid_content.head.weight.grad.abs().sum() > 0
-    # the diffusion decoder takes no part: its own weights get no gradient
-    assert all(p.grad is None for n, p in net.denoiser.named_parameters() if not n.startswith("warp."))
-    assert out.diffusion_loss.item() > 0
-    with pytest.raises(InvalidArgumentError, match="content image path"):
-        TrainConfig(objective="base", model=dataclasses.replace(cfg, content_warp=False))
-    with pytest.raises(InvalidArgumentError, match="objective"):
-        TrainConfig(objective="pixels", model=cfg)

@@ -11,7 +11,7 @@ import torch.nn as nn
 from .. import diffusion
 from ..coding.tables import CodingTables, quantize_pmf_rows
 from ..config import SIGMA_DATA, SIGMA_MIN, ModelConfig
-from ..errors import InvalidArgumentError, ModelLoadError
+from ..errors import ModelLoadError
 from ..symbols import ClipSymbols
 from .content_prior import ContentQuantizer
 from .denoiser import Denoiser
@@ -135,27 +135,17 @@ class BCDModel(nn.Module):
             loss = loss + cfg.base_loss_weight * ((base - target) ** 2).mean(dim=(1, 2, 3, 4))
         return loss
 
-    def _base_loss(self, content: torch.Tensor, motion: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """``[B]``: the base's weighted MSE alone (the diffusion decoder is not run)."""
-        base, _ = self._content_image(content, motion)
-        if base is None:
-            raise InvalidArgumentError("base-only training needs the content image path (content_warp)")
-        return self.cfg.base_loss_weight * ((base - target) ** 2).mean(dim=(1, 2, 3, 4))
-
     def forward(
         self,
         clips: torch.Tensor,
         generator: torch.Generator | None = None,
         partners: torch.Tensor | None = None,
-        base_only: bool = False,
     ) -> TrainingOutput:
         """Training step on ``clips [B, T, 3, S, S]`` in ``[-1, 1]``. The first
         ``cross_drive_fraction`` of the batch is cross-driven: content of the first half + motion of
         the second half rebuild the second half. With ``partners [B, T, 3, S, S]`` the content
         comes from the first half of each clip's partner (another clip with the same content)
-        instead. ``generator`` (on the clips' device) draws the noise levels and noise. ``base_only``
-        (a model with the content image path) trains that path alone: the loss is the base's
-        weighted MSE and the diffusion decoder is not run."""
+        instead. ``generator`` (on the clips' device) draws the noise levels and noise."""
         cfg = self.cfg
         b, t = clips.shape[:2]
         n_cross = int(round(b * cfg.cross_drive_fraction))
@@ -181,10 +171,7 @@ class BCDModel(nn.Module):
                     points = torch.where(top, cfg.top_point, points)
             content_hat, bits = self._at_point(content, points)
             quantized = vq.quantized * self._motion_mask(points) if cfg.top_point else vq.quantized
-            if base_only:
-                loss = self._base_loss(content_hat, quantized, target)
-            else:
-                loss = self._diffusion_loss(content_hat, quantized, target, generator)
+            loss = self._diffusion_loss(content_hat, quantized, target, generator)
             losses.append(loss)
             motion_bits.append(vq.entropy_bits)
             rate_loss = rate_loss + vq.rate_loss

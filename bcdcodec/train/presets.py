@@ -9,10 +9,6 @@ from ..config import ModelConfig, migrate_training, tiny_config
 from ..errors import InvalidArgumentError, ModelLoadError
 
 CONTENT_PARTNERS = ("self", "same-character")
-# what a step minimises: the whole model's loss, or only the base's (the content image path:
-# encoders, quantizers and the warped content image, no diffusion decoder; many more clips per
-# step for the same time)
-OBJECTIVES = ("diffusion", "base")
 
 
 @dataclass(frozen=True)
@@ -38,16 +34,11 @@ class TrainConfig:
     # constant over a clip, so content taken from the clip itself can carry the action; on talking
     # heads, a window of the same video at least 2 s away)
     content_partner: str = "same-character"
-    objective: str = "diffusion"
     model: ModelConfig = field(default_factory=ModelConfig)
 
     def __post_init__(self) -> None:
         if self.content_partner not in CONTENT_PARTNERS:
             raise InvalidArgumentError(f"content_partner must be one of {', '.join(CONTENT_PARTNERS)}")
-        if self.objective not in OBJECTIVES:
-            raise InvalidArgumentError(f"objective must be one of {', '.join(OBJECTIVES)}")
-        if self.objective == "base" and not self.model.content_warp:
-            raise InvalidArgumentError("the base objective needs a model with the content image path (content_warp)")
 
     def to_dict(self) -> dict:
         values = dataclasses.asdict(self)
@@ -107,33 +98,6 @@ PRESETS = {
         ema_decay=0.998,
         checkpoint_every=50,
         validate_every=500,
-        validation_clips=8,
-        model=FACES_128,
-    ),
-    # faces-128 v2, stage 1 (train --init the v1 weights): the content image path alone, three
-    # times the clips per step; stage 2 (faces-128-tune, --init stage 1) the whole model again
-    "faces-128-base": TrainConfig(
-        data="talking-heads",
-        steps=900,
-        batch_clips=48,
-        lr=4e-4,
-        warmup_steps=30,
-        ema_decay=0.99,
-        checkpoint_every=25,
-        validate_every=200,
-        validation_clips=8,
-        objective="base",
-        model=FACES_128,
-    ),
-    "faces-128-tune": TrainConfig(
-        data="talking-heads",
-        steps=900,
-        batch_clips=16,
-        lr=2e-4,
-        warmup_steps=30,
-        ema_decay=0.995,
-        checkpoint_every=50,
-        validate_every=300,
         validation_clips=8,
         model=FACES_128,
     ),

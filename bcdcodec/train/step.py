@@ -38,7 +38,7 @@ def train_step(
         clips, partners = (x.to(runtime.device) for x in source.train_pairs(share, rng))
     else:
         clips, partners = source.train_batch(share, rng).to(runtime.device), None
-    out = net(clips, generator=generator, partners=partners, base_only=cfg.objective == "base")
+    out = net(clips, generator=generator, partners=partners)
     loss = out.loss + out.aux_loss
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
