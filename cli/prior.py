@@ -171,7 +171,13 @@ def _split_videos(data: str, cfg, seed: int):
 @click.argument("src", type=click.Path(dir_okay=False, exists=True))
 @click.argument("dst", type=click.Path(dir_okay=False))
 @click.option("--data", default="sprites", show_default=True, help="sprites, procedural, talking-heads")
-@click.option("--steps", type=click.IntRange(1), default=600, show_default=True)
+@click.option(
+    "--steps",
+    type=click.IntRange(0),
+    default=600,
+    show_default=True,
+    help="optimiser steps per prior; 0 keeps the priors and tables and only measures the training content",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--threads", type=click.IntRange(1), help="torch CPU threads")
 @click.option("-f", "--force", is_flag=True)
@@ -195,7 +201,7 @@ def refit_priors_command(src, dst, data, steps, seed, threads, force):
     net, extra = load_checkpoint(src)
     train, _ = _split_videos(data, net.cfg, seed)
     content = collect_content(net, train.videos, progress=True)
-    report = refit_content_priors(net, content, steps=steps, seed=seed)
+    report = refit_content_priors(net, content, steps=steps, seed=seed) if steps else []
     typicality = ContentTypicality.fit(content)
     kept = {"step": extra.get("step"), "train_config": extra.get("train_config", {})}
     save_checkpoint(net, dst, extra={**kept, EXTRA_KEY: typicality.to_extra()}, half=True)
