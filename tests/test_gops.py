@@ -78,3 +78,15 @@ def test_mutated_multi_gop_streams_fail_cleanly_or_conceal_to_full_length(tiny_m
     for cut in range(0, len(data), 7):
         with pytest.raises(StreamError):
             codec.decode_stream(data[:cut], tiny_model)
+
+
+def test_a_gop_codes_its_most_representative_content():
+    from bcdcodec.packing import representative
+
+    base = np.zeros((4, 2), dtype=np.int32)
+    contents = [base + 3, base + 1, base + 2, base, base + 4]  # the third is nearest all the others
+    assert representative(contents, [8] * 5) == 2
+    # two clips are equally far from each other: the one read nearest the GOP's middle frame
+    assert representative([base, base + 1], [8, 8]) == 1
+    assert representative([base, base + 1, base + 2, base + 9], [8, 8, 8, 8]) == 2  # squared: pulled to the outlier
+    assert representative([base], [3]) == 0
