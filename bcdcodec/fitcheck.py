@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import torch
 
-from .codec import CodecModel
+from .bitstream import read_stream
+from .codec import CodecModel, decode_clips
 from .diffusion import clip_noise
 from .evaluation.metrics import psnr_db
 from .settings import SamplerSettings
@@ -35,13 +36,16 @@ class FirstClipCheck:
     def __call__(self, frames: torch.Tensor, symbols: dict[int, ClipSymbols]) -> None:
         self.frames, self.symbols = frames, symbols
 
-    def psnr(self, point: int | None = None) -> float:
+    def psnr(self, point: int | None = None, stream: bytes | None = None) -> float:
         """PSNR (dB) of the first clip, ``[T, 3, S, S]`` decoded at operating ``point`` (default:
-        the top one) against the encoder's input."""
+        the top one) against the encoder's input. With the finished ``stream`` the clip is decoded
+        from it, with the content its GOP codes (the GOP's most representative clip's, which is
+        only chosen when the GOP closes); without it, with the clip's own content."""
         size = self.model.cfg.image_size
         point = self.model.cfg.top_point if point is None else point
+        symbols = self.symbols[point] if stream is None else decode_clips(read_stream(stream), self.model, range(1))[0]
         decoded = self.model.net.render_symbols(
-            self.symbols[point], self.sampler, clip_noise((3, size, size), self.sampler.seed), point
+            symbols, self.sampler, clip_noise((3, size, size), self.sampler.seed), point
         )
         return psnr_db(to_uint8(self.frames).numpy(), to_uint8(decoded).numpy())
 
@@ -55,9 +59,10 @@ class FirstClipCheck:
         content, _ = self.model.net.encoder(self.frames[None])
         return float(stats.score(content)[0]) / stats.train_high
 
-    def misfit(self, point: int | None = None) -> tuple[float, str | None]:
-        """``(PSNR of the first clip, why the model does not fit this video or None)``."""
-        psnr = self.psnr(point)
+    def misfit(self, point: int | None = None, stream: bytes | None = None) -> tuple[float, str | None]:
+        """``(PSNR of the first clip, why the model does not fit this video or None)``; ``point``
+        and ``stream`` as in :meth:`psnr`."""
+        psnr = self.psnr(point, stream)
         if psnr < MISFIT_PSNR_DB:
             return psnr, f"{psnr:.1f} dB on its first clip"
         ratio = self.typicality()

@@ -72,3 +72,18 @@ def test_refit_priors_stores_the_training_content_statistics(tiny_checkpoint, tm
         and stats.train_high > 0
         and stats.mean.shape == (2 * codec.load_model(out).cfg.content_channels,)
     )
+
+
+def test_fit_check_decodes_the_first_clip_as_the_stream_holds_it(tiny_model):
+    from bcdcodec.evaluation.metrics import psnr_db
+
+    cfg = tiny_model.cfg
+    frames = moving_square_video(4 * cfg.clip_len, cfg.image_size, cfg.image_size, seed=3)
+    settings = SamplerSettings("euler", cfg.default_steps, 0)
+    check = FirstClipCheck(tiny_model, settings)
+    video = codec.as_video(frames, 25)
+    source = codec.VideoSource(video.width, video.height, video.fps, iter(video.frames), len(video.frames))
+    data = codec.encode_source(source, tiny_model, "stretch", settings, False, scene_cut=None, probe=check)
+    decoded = codec.decompress(data, tiny_model).frames[: cfg.clip_len]
+    # the GOP codes its most representative clip's content, not necessarily the first clip's
+    assert check.psnr(stream=data) == pytest.approx(psnr_db(frames[: cfg.clip_len], decoded), abs=1e-6)
