@@ -31,7 +31,7 @@ from .codec import (
     with_bundled_prior,
     write_rendered,
 )
-from .errors import BcdError, StreamError
+from .errors import BcdError, InvalidArgumentError, StreamError
 from .fileio import read_stream_file, write_bytes_atomic
 from .generate import generate
 from .packing import DEFAULT_GOP_SECONDS, DEFAULT_SCENE_CUT
@@ -59,12 +59,16 @@ def compress_file(
     probe=None,
     point: int | None = None,
     target_kbps: float | None = None,
+    refine_steps: int = 0,
 ) -> bytes:
     """Stream a video file through the encoder (one clip in memory at a time) and write the .bcd
     atomically. Returns the stream. ``probe``: see :func:`codec.encode_source`. ``point``: the
     operating point (default: the model's top one); ``target_kbps``: choose the operating point
     and GOP length that land the whole file within 10 % of it instead (see :mod:`ratecontrol`;
-    ``point`` and ``gop_seconds`` are then not used)."""
+    ``point`` and ``gop_seconds`` are then not used). ``refine_steps``: fit each GOP's content to
+    its frames (:mod:`refine`); not with ``target_kbps``, which chooses among unrefined files."""
+    if target_kbps is not None and refine_steps:
+        raise InvalidArgumentError("content refinement works at a chosen quality, not with a target bitrate")
     source = open_video(src, size=size, fps=fps, max_frames=max_frames)
     if target_kbps is not None:
         data = encode_to_rate(
@@ -72,7 +76,9 @@ def compress_file(
             motion_prior=motion_prior, scene_cut=scene_cut, probe=probe,
         ).data  # fmt: skip
     else:
-        data = encode_source(source, model, fit, sampler, progress, motion_prior, gop_seconds, scene_cut, probe, point)
+        data = encode_source(
+            source, model, fit, sampler, progress, motion_prior, gop_seconds, scene_cut, probe, point, refine_steps
+        )
     write_bytes_atomic(dst, data, force)
     return data
 

@@ -27,6 +27,7 @@ from .errors import InvalidArgumentError, ModelLoadError, ModelMismatchError, Ou
 from .models.bcd import BCDModel
 from .packing import DEFAULT_GOP_SECONDS, DEFAULT_SCENE_CUT, MAX_GOP_SECONDS, GopWriter, PriorRows, decode_units
 from .prior_file import LoadedPrior, load_prior
+from .refine import ContentRefiner
 from .settings import SamplerSettings
 from .symbols import ClipSymbols
 from .typicality import ContentTypicality
@@ -136,14 +137,17 @@ def encode_source(
     scene_cut: float | None = DEFAULT_SCENE_CUT,
     probe: Callable[[torch.Tensor, dict[int, ClipSymbols]], None] | None = None,
     point: int | None = None,
+    refine_steps: int = 0,
 ) -> bytes:
     """Encode a video source (one clip in memory at a time) into a 2.0 stream at operating
     ``point`` (default: the top one): a GOP starts every ``gop_seconds`` (at least one clip) and
     at a scene cut (see :class:`packing.GopWriter`). ``probe(frames [T, 3, S, S], {point:
     symbols})`` is called with the first clip as the model sees it and its symbols (the quality
-    check of ``fitcheck`` uses them)."""
+    check of ``fitcheck`` uses them). ``refine_steps``: see :mod:`refine` (0: off)."""
     variant = Variant(point, gop_seconds)
-    return encode_variants(source, model, fit, sampler, progress, [variant], motion_prior, scene_cut, probe)[0]
+    return encode_variants(
+        source, model, fit, sampler, progress, [variant], motion_prior, scene_cut, probe, refine_steps
+    )[0]
 
 
 def encode_variants(
@@ -156,9 +160,12 @@ def encode_variants(
     motion_prior: bool = False,
     scene_cut: float | None = DEFAULT_SCENE_CUT,
     probe: Callable[[torch.Tensor, dict[int, ClipSymbols]], None] | None = None,
+    refine_steps: int = 0,
 ) -> list[bytes]:
     """:func:`encode_source` into every variant at once, from one pass of the encoder over the
-    source (rate control chooses among them; only the output bytes are kept per variant)."""
+    source (rate control chooses among them; only the output bytes are kept per variant).
+    ``refine_steps``: fit each GOP's content to its frames (:mod:`refine`; GOP frames are kept
+    in memory until the GOP closes)."""
     cfg = model.cfg
     if motion_prior and model.prior is None:
         raise InvalidArgumentError(f"{model.name} has no motion prior loaded")
@@ -177,6 +184,7 @@ def encode_variants(
             cfg.operating_points[point][1],
             scene_cut,
             _prior_rows(model, point) if motion_prior else None,
+            ContentRefiner(model.net, point, refine_steps) if refine_steps else None,
         )
         for v, point in zip(variants, chosen)
     ]
@@ -192,7 +200,7 @@ def encode_variants(
         if probe is not None and frame_count == len(clip):
             probe(fitted, symbols)
         for point, writer in zip(chosen, writers):
-            writer.add(symbols[point])
+            writer.add(symbols[point], fitted if refine_steps else None)
     if not frame_count:
         raise VideoError("no frames to encode")
     default_sampler = sampler.kind == "euler" and sampler.steps == cfg.default_steps
@@ -229,13 +237,16 @@ def compress(
     gop_seconds: float = DEFAULT_GOP_SECONDS,
     scene_cut: float | None = DEFAULT_SCENE_CUT,
     point: int | None = None,
+    refine_steps: int = 0,
 ) -> bytes:
     """Frames ``[T, H, W, 3]`` uint8 (or a :class:`Video`) -> a complete .bcd stream at operating
     ``point`` (default: the top one); ``motion_prior`` codes motion under the model's
-    autoregressive prior (stream flag)."""
+    autoregressive prior (stream flag); ``refine_steps`` fits each GOP's content to its frames."""
     video = as_video(frames, fps)
     source = VideoSource(video.width, video.height, video.fps, iter(video.frames), len(video.frames))
-    return encode_source(source, model, fit, sampler, progress, motion_prior, gop_seconds, scene_cut, None, point)
+    return encode_source(
+        source, model, fit, sampler, progress, motion_prior, gop_seconds, scene_cut, None, point, refine_steps
+    )
 
 
 def check_model(header: SequenceHeader, model: CodecModel) -> None:

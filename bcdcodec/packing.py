@@ -58,6 +58,8 @@ class GopWriter:
     content_gain: float
     scene_cut: float | None = DEFAULT_SCENE_CUT
     prior_rows: PriorRows | None = None
+    # refine(content, [each clip's frames], [each clip's motion]) -> the content the GOP codes
+    refine: Callable[[np.ndarray, list, list[np.ndarray]], np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         if self.max_clips < 1:
@@ -66,8 +68,10 @@ class GopWriter:
         self._content: np.ndarray | None = None  # the first clip's: where scene cuts are measured from
         self._contents: list[np.ndarray] = []
         self._motions: list[np.ndarray] = []
+        self._frames: list = []
 
-    def add(self, symbols: ClipSymbols) -> None:
+    def add(self, symbols: ClipSymbols, frames=None) -> None:
+        """The next clip's symbols (and, for ``refine``, its frames as the model sees them)."""
         cut = (
             self._content is not None
             and self.scene_cut is not None
@@ -79,14 +83,18 @@ class GopWriter:
             self._content = symbols.content
         self._contents.append(symbols.content)
         self._motions.append(symbols.motion)
+        if self.refine is not None:
+            self._frames.append(frames)
 
     def _close(self) -> None:
         content = self._contents[representative(self._contents, [len(m) for m in self._motions])]
+        if self.refine is not None:
+            content = self.refine(content, self._frames, self._motions)
         rows = None
         if self.prior_rows is not None:
             rows = [self.prior_rows(content, motion) for motion in self._motions]
         self.gops.append((len(self._motions), encode_gop(content, self._motions, self.tables, rows)))
-        self._content, self._contents, self._motions = None, [], []
+        self._content, self._contents, self._motions, self._frames = None, [], [], []
 
     def finish(self) -> list[tuple[int, bytes]]:
         """Every GOP as ``(clip count, payload)``."""

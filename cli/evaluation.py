@@ -180,12 +180,22 @@ def eval_generate(model_name, prior, judge_path, limit, temperature, top_k, seed
     type=click.FloatRange(0, min_open=True),
     help="code each window through rate control at this target (operating point and GOP length), as encode --kbps",
 )
+@click.option(
+    "--refine",
+    "refine_steps",
+    type=click.IntRange(0, 200),
+    default=0,
+    show_default=True,
+    help="fit each GOP's content to its frames (encode --refine)",
+)
 @click.option("--motion-prior", is_flag=True, help="code motion under the prior (smaller files)")
 @click.option("--no-face-tools", is_flag=True, help="rate and PSNR/SSIM/MS-SSIM only (skip identity and landmarks)")
 @click.option("--json-out", type=click.Path(dir_okay=False), help="also write the results here")
 @click.option("--threads", type=click.IntRange(1), help="torch CPU threads")
 @one_line_errors
-def eval_faces(model_name, per_source, steps, prior, quality, kbps, motion_prior, no_face_tools, json_out, threads):
+def eval_faces(
+    model_name, per_source, steps, prior, quality, kbps, refine_steps, motion_prior, no_face_tools, json_out, threads
+):
     """Rate, PSNR/SSIM/MS-SSIM, identity, landmarks, mouth motion, transfer and generation on the
     talking-head dev people (never trained on)."""
     import torch
@@ -198,6 +208,8 @@ def eval_faces(model_name, per_source, steps, prior, quality, kbps, motion_prior
 
     if quality is not None and kbps is not None:
         raise InvalidArgumentError("--quality and --kbps are two ways to set the rate: give one")
+    if kbps is not None and refine_steps:
+        raise InvalidArgumentError("--refine works at a chosen --quality, not with --kbps")
     if threads:
         torch.set_num_threads(threads)
     from bcdcodec.ratecontrol import quality_point
@@ -226,6 +238,7 @@ def eval_faces(model_name, per_source, steps, prior, quality, kbps, motion_prior
         point=point,
         motion_prior=motion_prior,
         kbps=kbps,
+        refine_steps=refine_steps,
         progress=True,
     )
     results["command"] = (
@@ -233,6 +246,7 @@ def eval_faces(model_name, per_source, steps, prior, quality, kbps, motion_prior
         + (f" --steps {steps}" if steps else "")
         + (f" --quality {quality}" if quality else "")
         + (f" --kbps {kbps:g}" if kbps else "")
+        + (f" --refine {refine_steps}" if refine_steps else "")
         + (" --motion-prior" if motion_prior else "")
     )
     text = json.dumps(results, indent=2)

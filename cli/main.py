@@ -76,6 +76,15 @@ def main() -> None:
 )
 @click.option("--no-scene-cut", is_flag=True, help="start GOPs only every --gop seconds")
 @click.option(
+    "--refine",
+    "refine_steps",
+    type=click.IntRange(0, 200),
+    default=0,
+    show_default=True,
+    help="fit each GOP's content to its frames in this many steps: slower encoding, sharper decoding "
+    "(faces-128: 20 steps, +0.9 dB); not with --kbps",
+)
+@click.option(
     "--check/--no-check",
     default=True,
     show_default=True,
@@ -103,6 +112,7 @@ def encode(
     gop_seconds,
     scene_cut,
     no_scene_cut,
+    refine_steps,
     check,
     force,
     progress,
@@ -120,6 +130,8 @@ def encode(
         raise click.UsageError("give --model or --checkpoint, not both")
     if kbps is not None and quality is not None:
         raise click.UsageError("give --kbps or --quality, not both")
+    if kbps is not None and refine_steps:
+        raise click.UsageError("--refine works at a chosen --quality, not with --kbps")
     check_writable(Path(dst), force)
     size_wh = parse_size(size)
     model = load_with_bundled_prior(model_name, checkpoint, prior) if motion_prior else load(model_name, checkpoint)
@@ -143,6 +155,7 @@ def encode(
         probe=first_clip if check else None,
         point=point,
         target_kbps=kbps,
+        refine_steps=refine_steps,
     )
     info = stream_info(data)
     coded = stream_point(read_stream(data).header)

@@ -257,3 +257,46 @@ def test_the_content_image_starts_unwarped_carries_the_base_and_learns_a_flow():
     out.loss.backward()
     assert warp.flow[4].weight.grad.abs().sum() > 0
     assert warp.image[0].weight.grad.abs().sum() > 0
+
+
+def test_refinement_fits_the_gop_content_to_its_frames(grid_checkpoint, tiny_model):
+    from bcdcodec import api, codec
+    from bcdcodec.errors import InvalidArgumentError
+    from bcdcodec.refine import ContentRefiner
+    from bcdcodec.video.fit import fit_frames
+
+    model = api.load_model(grid_checkpoint)
+    net, top, length = model.net, model.cfg.top_point, model.cfg.clip_len
+    frames = moving_square_video(4 * length, 48, 48, seed=5)
+    clips = [fit_frames(torch.from_numpy(frames[i : i + length]), 48) for i in range(0, len(frames), length)]
+    symbols = [net.encode_symbols(clip) for clip in clips]
+    refiner = ContentRefiner(net, top, steps=20)
+    refined = refiner(symbols[0].content, clips, [s.motion for s in symbols])
+    assert refined.shape == symbols[0].content.shape and refined.dtype == np.int32
+
+    def error(content):
+        latent = net.quantizer(top).from_symbols(torch.from_numpy(content).long()[None])
+        with torch.no_grad():
+            return float(refiner._error(latent, clips, [refiner._motion(s.motion) for s in symbols]))
+
+    assert error(refined) < error(symbols[0].content)
+    assert all(p.grad is None for p in net.parameters())  # the model is left as it was
+    # through the encoder: only the GOP's content changes, and the stream decodes
+    plain = codec.compress(frames, model, fps=25, scene_cut=None)
+    fitted = codec.compress(frames, model, fps=25, scene_cut=None, refine_steps=20)
+    (_, a), (_, b) = codec.decode_symbols(plain, model), codec.decode_symbols(fitted, model)
+    assert all(np.array_equal(x.motion, y.motion) for x, y in zip(a, b))
+    assert not np.array_equal(a[0].content, b[0].content)
+    assert codec.decompress(fitted, model).frames.shape == frames.shape
+    with pytest.raises(InvalidArgumentError, match="content image"):
+        ContentRefiner(tiny_model.net, 0, 20)  # a model without the content image path
+
+
+def test_refine_is_refused_with_a_target_bitrate(tmp_path):
+    from .conftest import run_cli
+
+    src = tmp_path / "in.mp4"
+    write_video(Video(moving_square_video(8, 64, 64, seed=1), 25), src)
+    result = run_cli("encode", str(src), str(tmp_path / "o.bcd"), "--kbps", "2", "--refine", "5")
+    assert result.returncode == 2 and "--refine" in result.stderr
+    assert not (tmp_path / "o.bcd").exists()

@@ -58,13 +58,15 @@ def evaluate_faces(
     point: int | None = None,
     motion_prior: bool = False,
     kbps: float | None = None,
+    refine_steps: int = 0,
     progress: bool = False,
 ) -> dict:
     """Rate, quality and (with ``analyzer``) face measurements of ``model`` on ``clips``, each
     window coded as one file of one GOP at operating ``point`` (default: the top one), its motion
     under the model's prior with ``motion_prior``. With ``kbps`` each window goes through rate
     control instead (the operating point and GOP length that land the file within 10 % of it, as
-    ``encode --kbps``); windows it cannot meet are listed under ``rate_missed``."""
+    ``encode --kbps``); windows it cannot meet are listed under ``rate_missed``. ``refine_steps``:
+    each GOP's content fitted to its frames (``encode --refine``; not with ``kbps``)."""
     windows = clips.windows(WINDOW, per_source)
     if not windows:
         raise ValueError(f"no dev source has {WINDOW} frames")
@@ -80,6 +82,7 @@ def evaluate_faces(
                 scene_cut=None,
                 point=point,
                 motion_prior=motion_prior,
+                refine_steps=refine_steps,
             )
         else:
             source = VideoSource(frames.shape[2], frames.shape[1], FPS, iter(frames), len(frames))
@@ -122,6 +125,7 @@ def evaluate_faces(
         "model": model.name,
         "quality": (model.cfg.top_point if point is None else point) + 1 if kbps is None else None,
         "target_kbps": kbps,
+        "refine_steps": refine_steps,
         "rate_missed": missed,
         "motion_prior": motion_prior,
         "windows": len(rows),
