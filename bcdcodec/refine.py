@@ -19,7 +19,7 @@ import torch
 from .errors import InvalidArgumentError
 from .models.bcd import BCDModel
 
-DEFAULT_LR = 0.05  # in content steps (one step = one quantization bin)
+DEFAULT_LR = 0.2  # in content steps (one step = one quantization bin)
 
 
 class ContentRefiner:
@@ -45,17 +45,27 @@ class ContentRefiner:
         motion[..., groups * cfg.group_dim :] = 0
         return motion
 
-    def _error(self, content: torch.Tensor, frames: list[torch.Tensor], motions: list[torch.Tensor]) -> torch.Tensor:
-        """Mean squared error of the base over every frame; ``content [1, K, Cc]`` at the point's scale."""
-        total, count = content.new_zeros(()), 0
-        for clip, motion in zip(frames, motions):
-            base, _ = self.net._content_image(content / self.scale, motion)
-            total = total + ((base[0] - clip) ** 2).sum()
-            count += clip.numel()
-        return total / count
+    def _error(self, content: torch.Tensor, frames: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
+        """Mean squared error of the base over every frame of the GOP: ``content [1, K, Cc]`` at
+        the point's scale, ``frames [T, 3, S, S]``, ``motion [1, T, N*g]`` (the content image is
+        drawn once and warped to every frame)."""
+        base, _ = self.net._content_image(content / self.scale, motion)
+        return ((base[0] - frames) ** 2).mean()
+
+    def _bits(self, content: torch.Tensor) -> torch.Tensor:
+        """The content's bits under the point's learned prior (differentiable); ``[1, K, Cc]``."""
+        prior = self.quantizer.prior
+        values = content[0].T.unsqueeze(1)  # [Cc, 1, K], as the prior lays them out
+        likelihood, _, _ = prior._likelihood(values)
+        return -torch.log2(prior.likelihood_lower_bound(likelihood)).sum()
 
     def __call__(self, symbols: np.ndarray, frames: list[torch.Tensor], motion: list[np.ndarray]) -> np.ndarray:
-        motions = [self._motion(m) for m in motion]
+        frames = torch.cat(frames)
+        motions = self._motion(np.concatenate(motion))
+        cfg = self.net.cfg
+        # the rate-distortion trade the model was trained with (base MSE per clip against content
+        # bits per clip), spread over the GOP's frames
+        per_bit = cfg.content_rate_weight * cfg.clip_len / (cfg.base_loss_weight * len(frames))
         start = self.quantizer.from_symbols(torch.from_numpy(symbols).long()[None])
         best, best_error = start, float("inf")
         content = start.clone().requires_grad_(True)
@@ -65,7 +75,7 @@ class ContentRefiner:
         try:
             for step in range(self.steps + 1):
                 rounded = content + (torch.round(content) - content).detach()  # straight through
-                error = self._error(rounded, frames, motions)
+                error = self._error(rounded, frames, motions) + per_bit * self._bits(rounded)
                 if error.item() < best_error:
                     best, best_error = rounded.detach().clone(), error.item()
                 if step == self.steps:

@@ -277,7 +277,8 @@ def test_refinement_fits_the_gop_content_to_its_frames(grid_checkpoint, tiny_mod
     def error(content):
         latent = net.quantizer(top).from_symbols(torch.from_numpy(content).long()[None])
         with torch.no_grad():
-            return float(refiner._error(latent, clips, [refiner._motion(s.motion) for s in symbols]))
+            motion = refiner._motion(np.concatenate([s.motion for s in symbols]))
+            return float(refiner._error(latent, torch.cat(clips), motion))
 
     assert error(refined) < error(symbols[0].content)
     assert all(p.grad is None for p in net.parameters())  # the model is left as it was
