@@ -15,20 +15,15 @@ from fractions import Fraction
 from pathlib import Path
 
 from .bitstream import stream_info
-from .codec import (
-    CodecModel,
+from .codec import CodecModel, attach_prior, compress, encode_source, load_model, with_bundled_prior
+from .decoding import (
     Decoded,
     WrittenVideo,
-    attach_prior,
-    compress,
     decode_stream,
     decode_symbols,
     decompress,
-    encode_source,
     iter_decoded,
-    load_model,
     plan_decode,
-    with_bundled_prior,
     write_rendered,
 )
 from .errors import BcdError, InvalidArgumentError, StreamError

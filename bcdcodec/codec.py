@@ -1,4 +1,5 @@
-"""The codec layer: a model ready for coding, and frames <-> symbols <-> .bcd bytes.
+"""The codec layer, encoding side: a model ready for coding, and frames -> symbols -> .bcd bytes
+(the way back is :mod:`decoding`).
 
 Everything that codes goes through here: the user-facing ``api``, training validation,
 evaluation, benchmarks, motion transfer and generation.
@@ -18,22 +19,19 @@ import torch
 from tqdm import tqdm
 
 from . import registry
-from .bitstream import HASH_PREFIX_BYTES, MAX_FRAMES, ParsedStream, SequenceHeader, read_stream, write_stream
+from .bitstream import HASH_PREFIX_BYTES, MAX_FRAMES, SequenceHeader, write_stream
 from .checkpoint import load_checkpoint, weights_digest
 from .clips import iter_clips
 from .coding.tables import CodingTables
-from .diffusion import clip_noise
-from .errors import InvalidArgumentError, ModelLoadError, ModelMismatchError, OutputTooLargeError, VideoError
+from .errors import InvalidArgumentError, ModelLoadError, ModelMismatchError, VideoError
 from .models.bcd import BCDModel
-from .packing import DEFAULT_GOP_SECONDS, DEFAULT_SCENE_CUT, MAX_GOP_SECONDS, GopWriter, PriorRows, decode_units
+from .packing import DEFAULT_GOP_SECONDS, DEFAULT_SCENE_CUT, MAX_GOP_SECONDS, GopWriter, PriorRows
 from .prior_file import LoadedPrior, load_prior
 from .refine import ContentRefiner
 from .settings import SamplerSettings
 from .symbols import ClipSymbols
 from .typicality import ContentTypicality
-from .video import Video, VideoSource, VideoWriter, fit_frames, unfit_frames
-
-MAX_OUTPUT_PIXELS = 7680 * 4320  # 8K: the largest output frame a stream may ask for
+from .video import Video, VideoSource, fit_frames
 
 
 @dataclass
@@ -183,7 +181,7 @@ def encode_variants(
             max(1, int(v.gop_seconds * source.fps / cfg.clip_len)),
             cfg.operating_points[point][1],
             scene_cut,
-            _prior_rows(model, point) if motion_prior else None,
+            prior_rows(model, point) if motion_prior else None,
             ContentRefiner(model.net, point, refine_steps) if refine_steps else None,
         )
         for v, point in zip(variants, chosen)
@@ -272,243 +270,10 @@ def stream_point(header: SequenceHeader) -> int | None:
     return header.operating_point if header.version[0] > 1 else None
 
 
-def _prior_rows(model: CodecModel, point: int | None) -> PriorRows:
+def prior_rows(model: CodecModel, point: int | None) -> PriorRows:
     """The motion prior's coding rows at operating ``point`` of the codec (``None``: the top)."""
     integer, precision = model.prior.integer, model.cfg.table_precision
     if point is not None and point != model.cfg.top_point and integer.cfg.points != model.cfg.top_point + 1:
         raise InvalidArgumentError(f"this motion prior codes only the top operating point of {model.name}")
     point = None if point in (None, model.cfg.top_point) else point
     return lambda content, motion: integer.tables(content, motion, precision, point)
-
-
-def _stream_prior(parsed: ParsedStream, model: CodecModel) -> PriorRows | None:
-    """The motion prior a prior-coded stream needs (the model's, or the bundled one), checked."""
-    header = parsed.header
-    if header.motion_prior_hash is None:
-        return None
-    model = with_bundled_prior(model)
-    if model.prior.digest[:HASH_PREFIX_BYTES] != header.motion_prior_hash:
-        raise ModelMismatchError(
-            f"stream needs motion prior {header.motion_prior_hash.hex()}, "
-            f"got {model.prior.digest[:HASH_PREFIX_BYTES].hex()}"
-        )
-    return _prior_rows(model, stream_point(header))
-
-
-def decode_clips(
-    parsed: ParsedStream, model: CodecModel, clips: range | None = None, conceal: bool = False
-) -> dict[int, ClipSymbols | None]:
-    """Entropy-decode the clips in ``clips`` (default all), touching only the GOPs that hold them;
-    with ``conceal`` a damaged GOP's clips are ``None``."""
-    check_model(parsed.header, model)
-    rows = _stream_prior(parsed, model)
-    tables = model.tables_at(stream_point(parsed.header))
-    return decode_units(parsed, tables, model.cfg.content_queries, rows, clips, conceal)
-
-
-def decode_symbols(data: bytes, model: CodecModel) -> tuple[SequenceHeader, list[ClipSymbols]]:
-    """Parse a stream and entropy-decode every clip (no diffusion); each clip carries the
-    content of its GOP."""
-    parsed = read_stream(data)
-    return parsed.header, list(decode_clips(parsed, model).values())
-
-
-def render_clips(
-    clips: list[ClipSymbols | None],
-    header: SequenceHeader,
-    model: CodecModel,
-    *,
-    steps: int | None = None,
-    progress: bool = False,
-    desc: str = "decode",
-    first_clip: int = 0,
-) -> np.ndarray:
-    """Run the diffusion decoder on each clip's symbols with the header's sampler (``steps``
-    overrides its step count) and map the frames back to the header's source geometry. A
-    ``None`` clip (lost; clip ``first_clip + i`` of the stream) repeats the last frame before it
-    (mid-grey at the start). Returns ``[T, H, W, 3]`` uint8, lost clips' frames included."""
-    return np.concatenate(list(iter_rendered(clips, header, model, steps, progress, desc, first_clip)))
-
-
-def iter_rendered(clips, header: SequenceHeader, model: CodecModel, steps=None, progress=False, desc="decode",
-                  first_clip: int = 0):  # fmt: skip
-    """:func:`render_clips` one clip at a time: yields ``[t, H, W, 3]`` uint8 per clip, so that
-    memory does not grow with the length of the video. Refuses output frames above
-    ``MAX_OUTPUT_PIXELS`` before any work."""
-    height, width, _ = check_output_size(header)
-    recorded = header.sampler(model.cfg.default_steps)
-    settings = SamplerSettings(recorded.kind, steps or recorded.steps, recorded.seed)
-    size = model.cfg.image_size
-    noise = clip_noise((3, size, size), settings.seed)
-    previous = np.full((height, width, 3), 128, np.uint8)
-    for i, symbols in enumerate(tqdm(clips, desc=desc, unit="clip", disable=not progress, file=sys.stderr)):
-        if symbols is None:
-            frames = np.repeat(previous[None], header.frames_in_clip(first_clip + i), axis=0)
-        else:
-            decoded = model.net.render_symbols(symbols, settings, noise, stream_point(header))
-            frames = unfit_frames(decoded, header.source_width, header.source_height, header.fit).numpy()
-        previous = frames[-1]
-        yield frames
-
-
-def output_shape(header: SequenceHeader) -> tuple[int, int, int]:
-    """``(H, W, 3)`` of decoded frames: the source size, or the coded square for ``crop``."""
-    if header.fit == "crop":
-        side = min(header.source_width, header.source_height)
-        return side, side, 3
-    return header.source_height, header.source_width, 3
-
-
-def check_output_size(header: SequenceHeader) -> tuple[int, int, int]:
-    """:func:`output_shape`, refused with :class:`OutputTooLargeError` above ``MAX_OUTPUT_PIXELS``."""
-    height, width, channels = output_shape(header)
-    if height * width > MAX_OUTPUT_PIXELS:
-        raise OutputTooLargeError(
-            f"stream asks for {width}x{height} frames; this decoder writes at most {MAX_OUTPUT_PIXELS} pixels (8K)"
-        )
-    return height, width, channels
-
-
-@dataclass
-class WrittenVideo:
-    """What was written to a video file: frame count, size, rate, and concealed spans (seconds)."""
-
-    path: Path
-    frame_count: int
-    width: int
-    height: int
-    fps: Fraction
-    lost: list[tuple[float, float]] = dataclasses.field(default_factory=list)
-
-
-def write_rendered(chunks, header: SequenceHeader, dst, fps: Fraction, force: bool = False) -> WrittenVideo:
-    """Write frame chunks (from :func:`iter_rendered` or :func:`iter_decoded`) to ``dst`` as they
-    come, atomically; memory does not grow with the frame count."""
-    with VideoWriter(dst, fps, force) as writer:
-        for frames in chunks:
-            writer.write(frames)
-    height, width, _ = output_shape(header)
-    return WrittenVideo(Path(dst), writer.count, width, height, fps)
-
-
-@dataclass
-class Decoded:
-    video: Video
-    lost: list[tuple[float, float]]  # concealed spans, [start, end) in seconds
-
-
-@dataclass
-class DecodePlan:
-    """What a decode covers: frames ``[first, end)`` of the stream, in ``clips``."""
-
-    parsed: ParsedStream
-    model: CodecModel
-    first: int
-    end: int
-    clips: range
-    conceal: bool  # damaged GOPs are concealed instead of raising
-
-    @property
-    def header(self) -> SequenceHeader:
-        return self.parsed.header
-
-
-def plan_decode(data: bytes, model: CodecModel | None, start: float = 0.0, duration: float | None = None,
-                conceal: bool = False) -> DecodePlan:  # fmt: skip
-    """Parse the stream, find its model, and the clips holding ``start`` .. ``start + duration``."""
-    parsed = read_stream(data, conceal)
-    header = parsed.header
-    check_output_size(header)  # before the model is loaded
-    model = model or load_model(registry.find_by_id(header.model_id).name)
-    first = int(round(start * header.fps))
-    if not 0 <= first < header.frame_count:
-        raise InvalidArgumentError(f"start {start:g} s is outside the stream (0 to {header.seconds:g} s)")
-    if duration is not None and duration <= 0:
-        raise InvalidArgumentError("duration must be positive")
-    end = header.frame_count if duration is None else min(header.frame_count, first + int(round(duration * header.fps)))
-    end = max(end, first + 1)
-    clips = range(first // header.clip_len, -(-end // header.clip_len))
-    return DecodePlan(parsed, model, first, end, clips, conceal)
-
-
-def iter_decoded(plan: DecodePlan, *, steps: int | None = None, progress: bool = False, lost: list | None = None):
-    """Yield the planned frames clip by clip (``[t, H, W, 3]`` uint8), entropy-decoding only the
-    GOPs that hold them; concealed spans (seconds) are appended to ``lost``."""
-    header = plan.header
-    symbols = decode_clips(plan.parsed, plan.model, plan.clips, plan.conceal)
-    fps = float(header.fps)
-    spans = [
-        (c * header.clip_len / fps, (c * header.clip_len + header.frames_in_clip(c)) / fps)
-        for c, s in symbols.items()
-        if s is None
-    ]
-    if lost is not None:
-        lost.extend(_merge(spans))
-    position = plan.clips.start * header.clip_len
-    rendered = iter_rendered(list(symbols.values()), header, plan.model, steps, progress, first_clip=plan.clips.start)
-    for frames in rendered:
-        low, high = max(plan.first - position, 0), min(plan.end - position, len(frames))
-        position += len(frames)
-        if high > low:
-            yield frames[low:high]
-
-
-def decode_stream(
-    data: bytes,
-    model: CodecModel | None = None,
-    *,
-    steps: int | None = None,
-    progress: bool = False,
-    start: float = 0.0,
-    duration: float | None = None,
-    conceal: bool = False,
-) -> Decoded:
-    """Decode the frames from ``start`` seconds for ``duration`` seconds (default: to the end) into
-    memory, entropy-decoding only the GOPs that hold them. With ``conceal``, damaged GOPs are
-    concealed (see :func:`render_clips`) and reported in ``lost``; without, they raise."""
-    plan = plan_decode(data, model, start, duration, conceal)
-    lost: list[tuple[float, float]] = []
-    frames = np.concatenate(list(iter_decoded(plan, steps=steps, progress=progress, lost=lost)))
-    return Decoded(Video(frames, plan.header.fps), lost)
-
-
-def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    merged: list[tuple[float, float]] = []
-    for a, b in spans:
-        if merged and abs(merged[-1][1] - a) < 1e-9:
-            merged[-1] = (merged[-1][0], b)
-        else:
-            merged.append((a, b))
-    return merged
-
-
-def decompress(
-    data: bytes, model: CodecModel | None = None, *, steps: int | None = None, progress: bool = False
-) -> Video:
-    """A .bcd stream -> decoded :class:`Video` at the source size (see ``video.fit`` for ``crop``).
-
-    Without ``model``, the bundled model the stream names is loaded (after the stream is verified).
-    ``steps`` overrides the sampling steps recorded in the stream."""
-    return decode_stream(data, model, steps=steps, progress=progress).video
-
-
-def symbol_costs(data: bytes, model: CodecModel) -> list[dict]:
-    """Per GOP, the information content of its symbols under the tables that code them, in
-    bytes: ``{"content_bytes": x, "motion_bytes": [per clip]}``. The payload's excess over their
-    sum is the entropy coder's termination."""
-    parsed = read_stream(data)
-    clips = decode_clips(parsed, model)
-    rows = _stream_prior(parsed, model)
-    tables, out = model.tables_at(stream_point(parsed.header)), []
-    for unit in parsed.units:
-        members = [clips[c] for c in range(unit.first_clip, unit.first_clip + unit.clip_count)]
-        # a 2.x GOP codes its content once; every 1.x packet codes its clip's own
-        coded_content = members[:1] if parsed.header.version[0] > 1 else members
-        motion = [tables.motion_bits(c.motion, None if rows is None else rows(c.content, c.motion)) for c in members]
-        out.append(
-            {
-                "content_bytes": sum(tables.content_bits(c.content) for c in coded_content) / 8,
-                "motion_bytes": [bits / 8 for bits in motion],
-            }
-        )
-    return out

@@ -7,7 +7,8 @@ from __future__ import annotations
 import torch
 
 from .bitstream import read_stream
-from .codec import CodecModel, decode_clips
+from .codec import CodecModel
+from .decoding import decode_clips
 from .diffusion import clip_noise
 from .evaluation.metrics import psnr_db
 from .settings import SamplerSettings

@@ -7,7 +7,8 @@ import numpy as np
 import torch
 
 from .bitstream import SequenceHeader
-from .codec import CodecModel, decode_symbols, render_clips
+from .codec import CodecModel
+from .decoding import decode_symbols, render_clips
 from .errors import InvalidArgumentError
 from .symbols import ClipSymbols
 from .video import Video

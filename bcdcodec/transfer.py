@@ -5,7 +5,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .bitstream import SequenceHeader
-from .codec import CodecModel, decode_symbols, render_clips
+from .codec import CodecModel
+from .decoding import decode_symbols, render_clips
 from .symbols import ClipSymbols
 from .video import Video
 

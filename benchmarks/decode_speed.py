@@ -23,7 +23,7 @@ from pathlib import Path
 
 import torch
 
-from bcdcodec import codec
+from bcdcodec import codec, decoding
 from bcdcodec.models.factory import moving_square_video
 
 
@@ -42,7 +42,7 @@ def main() -> None:
     in_process = []
     for _ in range(args.repeats):
         start = time.perf_counter()
-        codec.decompress(data, model)
+        decoding.decompress(data, model)
         in_process.append(time.perf_counter() - start)
     with tempfile.TemporaryDirectory() as tmp:
         stream = Path(tmp) / "s.bcd"

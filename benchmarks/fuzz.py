@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bcdcodec import api, codec
+from bcdcodec import api, decoding
 from bcdcodec.bitstream import read_stream, write_stream
 from bcdcodec.errors import StreamError
 from bcdcodec.models.factory import moving_square_video
@@ -36,7 +36,7 @@ def huge_requests(data: bytes, model) -> Counter:
         header = dataclasses.replace(parsed.header, source_width=width, source_height=height)
         stream = write_stream(header, [(u.clip_count, u.payload) for u in parsed.units])
         try:
-            codec.decode_stream(stream, model)
+            decoding.decode_stream(stream, model)
             outcomes["decoded"] += 1
         except StreamError:
             outcomes["refused"] += 1

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bcdcodec import codec
+from bcdcodec import codec, decoding
 from bcdcodec.data.faces import FaceClips
 from bcdcodec.evaluation.faces_eval import FPS, PER_SOURCE, WINDOW
 from bcdcodec.evaluation.metrics import psnr_db
@@ -46,7 +46,7 @@ def main() -> None:
                     frames, model, fps=FPS, gop_seconds=float(Fraction(gop_frames) / FPS), scene_cut=None, point=point
                 )
                 sizes.append(len(data))
-                psnrs.append(psnr_db(frames, codec.decompress(data, model).frames))
+                psnrs.append(psnr_db(frames, decoding.decompress(data, model).frames))
             row = {
                 "quality": point + 1,
                 "gop_frames": gop_frames,

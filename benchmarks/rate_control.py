@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bcdcodec import codec
+from bcdcodec import codec, decoding
 from bcdcodec.data.sprites import build_split
 from bcdcodec.errors import RateOutOfRangeError
 from bcdcodec.evaluation.metrics import psnr_db
@@ -66,7 +66,7 @@ def main() -> None:
         for p in points:
             data = codec.compress(video, model, fps=25, point=p, scene_cut=None)
             sizes[i, p] = len(data)
-            psnrs[i, p] = psnr_db(video, codec.decompress(data, model).frames)
+            psnrs[i, p] = psnr_db(video, decoding.decompress(data, model).frames)
     rates = [kbps(s, frames, 25) for s in sizes.mean(0)]
     targets = np.geomspace(rates[0], rates[-1], args.targets)
     landed = []

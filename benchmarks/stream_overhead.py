@@ -22,7 +22,7 @@ from fractions import Fraction
 import numpy as np
 import torch
 
-from bcdcodec import codec
+from bcdcodec import codec, decoding
 from bcdcodec.bitstream import SequenceHeader, v1
 from bcdcodec.coding.ans import encode_clip, encode_clip_with_prior
 from bcdcodec.config import tiny_config
@@ -33,7 +33,7 @@ from bcdcodec.paths import cache_dir
 
 def v1_stream(data: bytes, model: codec.CodecModel) -> bytes:
     """The same symbols as the 2.0 stream ``data``, written as bcdcodec 0.1 wrote them (1.x)."""
-    header, clips = codec.decode_symbols(data, model)
+    header, clips = decoding.decode_symbols(data, model)
     cfg, prior = model.cfg, header.motion_prior_hash is not None
     old = SequenceHeader(
         model_id=header.model_id, weights_hash=header.weights_hash, source_width=header.source_width,
@@ -53,7 +53,7 @@ def v1_stream(data: bytes, model: codec.CodecModel) -> bytes:
 
 
 def symbol_bytes(data: bytes, model: codec.CodecModel) -> float:
-    return sum(g["content_bytes"] + sum(g["motion_bytes"]) for g in codec.symbol_costs(data, model))
+    return sum(g["content_bytes"] + sum(g["motion_bytes"]) for g in decoding.symbol_costs(data, model))
 
 
 def sprites_figures(sequences: int) -> dict:

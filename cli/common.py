@@ -107,7 +107,7 @@ def stream_or_video(path: str, model, fit: str) -> bytes:
 def symbol_costs_or_none(data: bytes, details: dict, model_name, checkpoint, prior) -> list[dict] | None:
     """Per-GOP content and motion bytes under the model the stream names (or the one given);
     ``None`` when no such model is at hand."""
-    from bcdcodec import codec
+    from bcdcodec import decoding
     from bcdcodec.errors import BcdError
 
     try:
@@ -117,7 +117,7 @@ def symbol_costs_or_none(data: bytes, details: dict, model_name, checkpoint, pri
             from bcdcodec import registry
 
             model = load(registry.find_by_id(details["model_id"]).name, None, prior)
-        return codec.symbol_costs(data, model)
+        return decoding.symbol_costs(data, model)
     except BcdError:
         if model_name or checkpoint:
             raise

@@ -112,7 +112,8 @@ def generate_command(
     """Invent (or --continue) motion for a content with the autoregressive prior and render it."""
     from fractions import Fraction
 
-    from bcdcodec.codec import iter_rendered, write_rendered
+    from bcddecoding.decoding import iter_rendered, write_rendered
+
     from bcdcodec.generate import generated_clips
 
     prepare_video_output(dst, force, model_name, checkpoint)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bcdcodec import codec
+from bcdcodec import codec, decoding
+from bcdcodec.bitstream import read_stream
 from bcdcodec.errors import ModelMismatchError, StreamError, VideoError
 from bcdcodec.video import open_video
 
@@ -52,13 +53,13 @@ def check_stream(data: bytes, model: codec.CodecModel) -> str:
     """Parse and entropy-decode ``data`` (plainly, then with concealment); returns the outcome,
     raises on anything but a typed error."""
     try:
-        codec.decode_symbols(data, model)
+        decoding.decode_symbols(data, model)
         outcome = "decoded"
     except (StreamError, ModelMismatchError):
         outcome = "refused"
     try:
-        parsed = codec.read_stream(data, conceal=True)
-        codec.decode_clips(parsed, model, conceal=True)
+        parsed = read_stream(data, conceal=True)
+        decoding.decode_clips(parsed, model, conceal=True)
     except (StreamError, ModelMismatchError):
         pass
     return outcome

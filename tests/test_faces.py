@@ -260,7 +260,7 @@ def test_the_content_image_starts_unwarped_carries_the_base_and_learns_a_flow():
 
 
 def test_refinement_fits_the_gop_content_to_its_frames(grid_checkpoint, tiny_model):
-    from bcdcodec import api, codec
+    from bcdcodec import api, codec, decoding
     from bcdcodec.errors import InvalidArgumentError
     from bcdcodec.refine import ContentRefiner
     from bcdcodec.video.fit import fit_frames
@@ -285,10 +285,10 @@ def test_refinement_fits_the_gop_content_to_its_frames(grid_checkpoint, tiny_mod
     # through the encoder: only the GOP's content changes, and the stream decodes
     plain = codec.compress(frames, model, fps=25, scene_cut=None)
     fitted = codec.compress(frames, model, fps=25, scene_cut=None, refine_steps=20)
-    (_, a), (_, b) = codec.decode_symbols(plain, model), codec.decode_symbols(fitted, model)
+    (_, a), (_, b) = decoding.decode_symbols(plain, model), decoding.decode_symbols(fitted, model)
     assert all(np.array_equal(x.motion, y.motion) for x, y in zip(a, b))
     assert not np.array_equal(a[0].content, b[0].content)
-    assert codec.decompress(fitted, model).frames.shape == frames.shape
+    assert decoding.decompress(fitted, model).frames.shape == frames.shape
     with pytest.raises(InvalidArgumentError, match="content image"):
         ContentRefiner(tiny_model.net, 0, 20)  # a model without the content image path
 

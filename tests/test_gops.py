@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bcdcodec import api, codec
+from bcdcodec import api, decoding
 from bcdcodec.bitstream import read_stream
 from bcdcodec.errors import InvalidArgumentError, StreamError
 from bcdcodec.models.factory import moving_square_video
@@ -39,24 +39,24 @@ def test_scene_cuts_start_gops(tiny_model, long_frames):
 
 def test_random_access_decodes_the_same_frames_as_a_full_decode(tiny_model, long_frames):
     data = api.compress(long_frames, tiny_model, fps=25, gop_seconds=0.5, scene_cut=None)
-    full = codec.decode_stream(data, tiny_model).video.frames
+    full = decoding.decode_stream(data, tiny_model).video.frames
     for start, duration in ((0.0, 0.2), (0.52, 0.4), (1.0, None), (1.7, 5.0)):
-        part = codec.decode_stream(data, tiny_model, start=start, duration=duration).video.frames
+        part = decoding.decode_stream(data, tiny_model, start=start, duration=duration).video.frames
         first = round(start * 25)
         assert np.array_equal(part, full[first : first + len(part)])
         assert len(part) == (round(duration * 25) if duration and first + round(duration * 25) <= 44 else 44 - first)
     with pytest.raises(InvalidArgumentError):
-        codec.decode_stream(data, tiny_model, start=2.0)
+        decoding.decode_stream(data, tiny_model, start=2.0)
 
 
 def test_concealment_loses_only_the_damaged_gop(tiny_model, long_frames):
     data = bytearray(api.compress(long_frames, tiny_model, fps=25, gop_seconds=0.5, scene_cut=None))
-    full = codec.decode_stream(bytes(data), tiny_model).video.frames
+    full = decoding.decode_stream(bytes(data), tiny_model).video.frames
     unit = read_stream(bytes(data)).units[1]
     data[unit.offset + unit.size - 4] ^= 0x01  # the second GOP's payload
     with pytest.raises(StreamError):
-        codec.decode_stream(bytes(data), tiny_model)
-    decoded = codec.decode_stream(bytes(data), tiny_model, conceal=True)
+        decoding.decode_stream(bytes(data), tiny_model)
+    decoded = decoding.decode_stream(bytes(data), tiny_model, conceal=True)
     frames = decoded.video.frames
     assert frames.shape == full.shape and decoded.lost == [(0.48, 0.96)]
     assert np.array_equal(frames[:12], full[:12]) and np.array_equal(frames[24:], full[24:])
@@ -71,13 +71,13 @@ def test_mutated_multi_gop_streams_fail_cleanly_or_conceal_to_full_length(tiny_m
         for position in rng.integers(0, len(data), size=rng.integers(1, 4)):
             mutated[position] ^= 1 << int(rng.integers(0, 8))
         try:
-            decoded = codec.decode_stream(bytes(mutated), tiny_model, conceal=True)
+            decoded = decoding.decode_stream(bytes(mutated), tiny_model, conceal=True)
         except StreamError:
             continue
         assert decoded.video.frames.shape == (44, 24, 32, 3) and decoded.lost
     for cut in range(0, len(data), 7):
         with pytest.raises(StreamError):
-            codec.decode_stream(data[:cut], tiny_model)
+            decoding.decode_stream(data[:cut], tiny_model)
 
 
 def test_a_gop_codes_its_most_representative_content():

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from bcdcodec import api, codec
+from bcdcodec import api, codec, decoding
 from bcdcodec.bitstream import read_stream
 from bcdcodec.config import tiny_config
 from bcdcodec.errors import InvalidArgumentError, ModelMismatchError, RateOutOfRangeError
@@ -39,7 +39,7 @@ def test_every_point_round_trips_and_rate_rises_with_it(scalable, frames):
     sizes = []
     for point in range(len(POINTS)):
         data = codec.encode_source(_source(frames), scalable, "stretch", None, False, scene_cut=None, point=point)
-        header, clips = codec.decode_symbols(data, scalable)
+        header, clips = decoding.decode_symbols(data, scalable)
         assert codec.stream_point(header) == (None if point == len(POINTS) - 1 else point)
         from bcdcodec.packing import representative
         from bcdcodec.video.fit import fit_frames
@@ -51,7 +51,7 @@ def test_every_point_round_trips_and_rate_rises_with_it(scalable, frames):
         expected = own[representative(own, [4] * len(own))]  # one GOP: the content it codes
         assert all(np.array_equal(clip.content, expected) for clip in clips)
         assert clips[0].motion.shape == (4, POINTS[point][0])  # only the point's groups are sent
-        decoded = codec.decompress(data, scalable).frames
+        decoded = decoding.decompress(data, scalable).frames
         assert decoded.shape == frames.shape
         sizes.append(len(data))
     assert sizes == sorted(sizes) and len(set(sizes)) == len(sizes), sizes
@@ -89,7 +89,7 @@ def test_rate_control_lands_within_tolerance_or_names_the_reach(scalable, frames
         choice = encode_to_rate(_source(frames), scalable, target, fit="stretch")
         assert abs(choice.kbps - target) <= 0.1 * target
         assert choice.kbps == pytest.approx(kbps(len(choice.data), len(frames), 25))
-        assert codec.decompress(choice.data, scalable).frames.shape == frames.shape
+        assert decoding.decompress(choice.data, scalable).frames.shape == frames.shape
     with pytest.raises(RateOutOfRangeError, match="reaches"):
         encode_to_rate(_source(frames), scalable, reach[0] / 10, fit="stretch")
 
@@ -156,9 +156,11 @@ def test_a_point_aware_prior_codes_every_point(scalable, frames, tmp_path):
     model = api.attach_prior(scalable, path)
     for point in range(len(POINTS)):
         data = codec.encode_source(_source(frames), model, "stretch", None, False, motion_prior=True, point=point)
-        _, clips = codec.decode_symbols(data, model)
+        _, clips = decoding.decode_symbols(data, model)
         static = codec.encode_source(_source(frames), model, "stretch", None, False, point=point)
-        assert [c.motion.tolist() for c in clips] == [c.motion.tolist() for c in codec.decode_symbols(static, model)[1]]
+        assert [c.motion.tolist() for c in clips] == [
+            c.motion.tolist() for c in decoding.decode_symbols(static, model)[1]
+        ]
 
 
 def test_bench_measures_every_operating_point(scalable, frames):
@@ -196,4 +198,4 @@ def test_refitting_the_content_priors_lowers_the_rate_and_keeps_the_pictures(sca
     refit = api.CodecModel.from_network(net)
     before = codec.compress(frames, scalable, fps=25, point=0)
     after = codec.compress(frames, refit, fps=25, point=0)
-    assert np.array_equal(codec.decompress(before, scalable).frames, codec.decompress(after, refit).frames)
+    assert np.array_equal(decoding.decompress(before, scalable).frames, decoding.decompress(after, refit).frames)

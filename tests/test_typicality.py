@@ -4,7 +4,7 @@ travels inside the checkpoint, and feeds the encoder's fit check."""
 import pytest
 import torch
 
-from bcdcodec import codec
+from bcdcodec import codec, decoding
 from bcdcodec.checkpoint import save_checkpoint
 from bcdcodec.errors import ModelLoadError
 from bcdcodec.fitcheck import MISFIT_TYPICALITY, FirstClipCheck
@@ -84,6 +84,6 @@ def test_fit_check_decodes_the_first_clip_as_the_stream_holds_it(tiny_model):
     video = codec.as_video(frames, 25)
     source = codec.VideoSource(video.width, video.height, video.fps, iter(video.frames), len(video.frames))
     data = codec.encode_source(source, tiny_model, "stretch", settings, False, scene_cut=None, probe=check)
-    decoded = codec.decompress(data, tiny_model).frames[: cfg.clip_len]
+    decoded = decoding.decompress(data, tiny_model).frames[: cfg.clip_len]
     # the GOP codes its most representative clip's content, not necessarily the first clip's
     assert check.psnr(stream=data) == pytest.approx(psnr_db(frames[: cfg.clip_len], decoded), abs=1e-6)

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from .. import __version__, codec
+from .. import __version__, codec, decoding
 from ..evaluation.metrics import ms_ssim, ms_ssim_window, psnr_db, psnr_y_db, ssim
 from ..packing import DEFAULT_GOP_SECONDS
 from ..settings import SamplerSettings
@@ -134,7 +134,7 @@ def run_bcdcodec(
             seq.frames, model, fps=seq.fps, sampler=settings, gop_seconds=gop, scene_cut=None, point=operating_point
         )
         mid = time.perf_counter()
-        decoded = codec.decompress(data, model).frames
+        decoded = decoding.decompress(data, model).frames
         end = time.perf_counter()
         point.per_sequence.append(_measure(seq.frames, decoded, len(data), seq.fps, (mid - start, end - mid)))
         decoded_all.append(decoded)

@@ -21,7 +21,7 @@ from fractions import Fraction
 import numpy as np
 from tqdm import tqdm
 
-from .. import codec
+from .. import codec, decoding
 from ..data.faces import FaceClips
 from ..errors import RateOutOfRangeError
 from ..generate import generate
@@ -94,7 +94,7 @@ def evaluate_faces(
             data = choice.data
             chosen = {"quality": choice.variant.point + 1, "gop_seconds": choice.variant.gop_seconds}
         start = time.perf_counter()
-        decoded = codec.decompress(data, model, steps=steps).frames
+        decoded = decoding.decompress(data, model, steps=steps).frames
         seconds = time.perf_counter() - start
         row = {
             "window": name,

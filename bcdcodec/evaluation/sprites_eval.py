@@ -15,7 +15,7 @@ import time
 import numpy as np
 from tqdm import tqdm
 
-from .. import codec
+from .. import codec, decoding
 from ..data.sprites import ATTRIBUTES, SpritesSplit
 from ..settings import SamplerSettings
 from ..transfer import transfer
@@ -75,11 +75,11 @@ def evaluate_sprites(
         streams.append(data)
         if model.prior is not None:  # the same clip, motion coded under the prior: same symbols, fewer bytes
             prior_data = codec.compress(video, model, fps=25, sampler=settings, motion_prior=True, point=point)
-            if codec.decode_symbols(prior_data, model)[1] != codec.decode_symbols(data, model)[1]:
+            if decoding.decode_symbols(prior_data, model)[1] != decoding.decode_symbols(data, model)[1]:
                 raise RuntimeError("prior-coded stream decoded to other symbols")
             prior_sizes.append(len(prior_data))
         start = time.perf_counter()
-        out = codec.decompress(data, model).frames
+        out = decoding.decompress(data, model).frames
         decode_seconds.append(time.perf_counter() - start)
         decoded.append(out)
         psnrs.append(psnr_db(video, out))

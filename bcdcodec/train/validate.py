@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .. import codec
+from .. import codec, decoding
 from ..evaluation.metrics import psnr_db
 from ..models.bcd import BCDModel
 from ..video.fit import to_uint8
@@ -23,6 +23,6 @@ def validate(net: BCDModel, clips: torch.Tensor) -> dict:
         frames = to_uint8(clip).numpy()
         data = codec.compress(frames, model, fps=25)
         sizes.append(len(data))
-        psnrs.append(psnr_db(frames, codec.decompress(data, model).frames))
+        psnrs.append(psnr_db(frames, decoding.decompress(data, model).frames))
     net.to(device).train(was_training)
     return {"val_file_bytes_per_clip": round(float(np.mean(sizes)), 2), "val_psnr_db": round(float(np.mean(psnrs)), 3)}
