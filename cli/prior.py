@@ -112,7 +112,7 @@ def generate_command(
     """Invent (or --continue) motion for a content with the autoregressive prior and render it."""
     from fractions import Fraction
 
-    from bcddecoding.decoding import iter_rendered, write_rendered
+    from bcdcodec.decoding import iter_rendered, write_rendered
 
     from bcdcodec.generate import generated_clips
 

@@ -20,7 +20,7 @@ from .errors import one_line_errors
 @one_line_errors
 def transfer(content_path, motion_path, dst, model_name, checkpoint, fit, steps, force):
     """Render the content of one clip with the motion of another (from .bcd: no re-encoding)."""
-    from bcddecoding.decoding import iter_rendered, write_rendered
+    from bcdcodec.decoding import iter_rendered, write_rendered
 
     from bcdcodec.transfer import mix
 

@@ -92,3 +92,23 @@ def test_no_import_cycles_between_subpackages():
 def test_only_the_command_line_uses_the_api():
     users = {name for name, deps in _graph().items() if "bcdcodec.api" in deps}
     assert all(name == "bcdcodec" or name.startswith("bcdcodec.cli") for name in users), users
+
+
+def test_every_project_import_names_a_module_of_the_project():
+    modules = _modules()
+    unknown = []
+    for name, (tree, is_package) in modules.items():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            if node.level:
+                base = name.split(".")
+                base = base[: len(base) - node.level + (1 if is_package else 0)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            elif node.module.split(".")[0].startswith("bcd"):
+                target = node.module
+            else:
+                continue
+            if target not in modules:
+                unknown.append(f"{name}: {target}")
+    assert unknown == []
