@@ -113,7 +113,6 @@ def generate_command(
     from fractions import Fraction
 
     from bcdcodec.decoding import iter_rendered, write_rendered
-
     from bcdcodec.generate import generated_clips
 
     prepare_video_output(dst, force, model_name, checkpoint)

@@ -21,7 +21,6 @@ from .errors import one_line_errors
 def transfer(content_path, motion_path, dst, model_name, checkpoint, fit, steps, force):
     """Render the content of one clip with the motion of another (from .bcd: no re-encoding)."""
     from bcdcodec.decoding import iter_rendered, write_rendered
-
     from bcdcodec.transfer import mix
 
     prepare_video_output(dst, force, model_name, checkpoint)
