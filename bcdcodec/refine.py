@@ -20,6 +20,7 @@ from .errors import InvalidArgumentError
 from .models.bcd import BCDModel
 
 DEFAULT_LR = 0.2  # in content steps (one step = one quantization bin)
+RATE_BOOST = 8.0  # measured on the dev talking heads against 1 and 32 (docs/faces.md)
 
 
 class ContentRefiner:
@@ -64,8 +65,11 @@ class ContentRefiner:
         motions = self._motion(np.concatenate(motion))
         cfg = self.net.cfg
         # the rate-distortion trade the model was trained with (base MSE per clip against content
-        # bits per clip), spread over the GOP's frames
-        per_bit = cfg.content_rate_weight * cfg.clip_len / (cfg.base_loss_weight * len(frames))
+        # bits per clip, spread over the GOP's frames), RATE_BOOST times, and divided by the
+        # point's content scale: a bin of a coarse point moves the content 1/scale as far, and
+        # without it refinement buys bins there at any price (docs/faces.md)
+        per_bit = RATE_BOOST * cfg.content_rate_weight * cfg.clip_len / (cfg.base_loss_weight * len(frames))
+        per_bit /= self.scale
         start = self.quantizer.from_symbols(torch.from_numpy(symbols).long()[None])
         best, best_error = start, float("inf")
         content = start.clone().requires_grad_(True)
