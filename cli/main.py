@@ -82,7 +82,7 @@ def main() -> None:
     default=0,
     show_default=True,
     help="fit each GOP's content to its frames in this many steps: slower encoding, sharper decoding "
-    "(faces-128: 20 steps, +1.1 dB for 12 % more bytes); with --kbps the video is read again per try",
+    "(faces-128: 20 steps, +1.0 dB for 2 % more bytes); with --kbps the video is read again per try",
 )
 @click.option(
     "--check/--no-check",
