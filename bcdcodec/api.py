@@ -26,11 +26,11 @@ from .decoding import (
     plan_decode,
     write_rendered,
 )
-from .errors import BcdError, StreamError
+from .errors import BcdError, InvalidArgumentError, StreamError
 from .fileio import read_stream_file, write_bytes_atomic
 from .generate import generate
 from .packing import DEFAULT_GOP_SECONDS, DEFAULT_SCENE_CUT
-from .ratecontrol import encode_to_rate, encode_to_rate_refined
+from .ratecontrol import encode_to_rate
 from .settings import SamplerSettings
 from .transfer import transfer
 from .video import Video, open_video
@@ -61,20 +61,10 @@ def compress_file(
     operating point (default: the model's top one); ``target_kbps``: choose the operating point
     and GOP length that land the whole file within 10 % of it instead (see :mod:`ratecontrol`;
     ``point`` and ``gop_seconds`` are then not used). ``refine_steps``: fit each GOP's content to
-    its frames (:mod:`refine`); with ``target_kbps`` the file is read again for each refined
-    candidate (:func:`ratecontrol.encode_to_rate_refined`)."""
-
-    def open_source():
-        return open_video(src, size=size, fps=fps, max_frames=max_frames)
-
+    its frames (:mod:`refine`); not with ``target_kbps``, which chooses among unrefined files."""
     if target_kbps is not None and refine_steps:
-        data = encode_to_rate_refined(
-            open_source, model, target_kbps, refine_steps, fit=fit, sampler=sampler, progress=progress,
-            motion_prior=motion_prior, scene_cut=scene_cut, probe=probe,
-        ).data  # fmt: skip
-        write_bytes_atomic(dst, data, force)
-        return data
-    source = open_source()
+        raise InvalidArgumentError("content refinement works at a chosen quality, not with a target bitrate")
+    source = open_video(src, size=size, fps=fps, max_frames=max_frames)
     if target_kbps is not None:
         data = encode_to_rate(
             source, model, target_kbps, fit=fit, sampler=sampler, progress=progress,

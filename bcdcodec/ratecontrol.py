@@ -12,7 +12,6 @@ which rates the model can reach on this video.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,32 +47,6 @@ def quality_point(model: CodecModel, quality: int) -> int:
     return quality - 1
 
 
-def _candidates(
-    source: VideoSource, model: CodecModel, target_kbps: float, gop_candidates, motion_prior: bool, encode
-) -> tuple[list[Variant], list[bytes], list[float]]:
-    """Every operating point x GOP length coded from one pass of the encoder, with its kbit/s."""
-    if not target_kbps > 0:
-        raise InvalidArgumentError("the target bitrate must be positive")
-    gops = sorted({g for g in gop_candidates if 0 < g <= MAX_GOP_SECONDS})
-    top = model.cfg.top_point
-    points = range(top + 1)
-    if motion_prior and model.prior is not None and model.prior.integer.cfg.points != top + 1:
-        points = [top]  # a prior trained before the model had operating points codes only the top one
-    variants = [Variant(point, gop) for point in points for gop in gops]
-    streams = encode(source, variants)
-    frames, fps = _frames_and_fps(streams[0])
-    return variants, streams, [kbps(len(data), frames, fps) for data in streams]
-
-
-def _out_of_range(model: CodecModel, variants: list[Variant], rates, target_kbps: float, tolerance: float, how=""):
-    points = len({v.point for v in variants})
-    gops = len({v.gop_seconds for v in variants})
-    return RateOutOfRangeError(
-        f"{model.name} reaches {min(rates):.3g}-{max(rates):.3g} kbit/s on this video{how} "
-        f"({points} operating points x {gops} GOP lengths), not {target_kbps:g} within {tolerance:.0%}"
-    )
-
-
 def encode_to_rate(
     source: VideoSource,
     model: CodecModel,
@@ -90,65 +63,26 @@ def encode_to_rate(
 ) -> Choice:
     """Encode ``source`` at the candidate closest to ``target_kbps`` from above in quality (see
     the module text); raises :class:`RateOutOfRangeError` when none is within ``tolerance``."""
-
-    def encode(src, variants):
-        return encode_variants(src, model, fit, sampler, progress, variants, motion_prior, scene_cut, probe)
-
-    variants, streams, rates = _candidates(source, model, target_kbps, gop_candidates, motion_prior, encode)
+    if not target_kbps > 0:
+        raise InvalidArgumentError("the target bitrate must be positive")
+    gops = sorted({g for g in gop_candidates if 0 < g <= MAX_GOP_SECONDS})
+    top = model.cfg.top_point
+    points = range(top + 1)
+    if motion_prior and model.prior is not None and model.prior.integer.cfg.points != top + 1:
+        points = [top]  # a prior trained before the model had operating points codes only the top one
+    variants = [Variant(point, gop) for point in points for gop in gops]
+    streams = encode_variants(source, model, fit, sampler, progress, variants, motion_prior, scene_cut, probe)
+    frames, fps = _frames_and_fps(streams[0])
+    rates = [kbps(len(data), frames, fps) for data in streams]
     fitting = [i for i, rate in enumerate(rates) if abs(rate - target_kbps) <= tolerance * target_kbps]
     if not fitting:
-        raise _out_of_range(model, variants, rates, target_kbps, tolerance)
+        raise RateOutOfRangeError(
+            f"{model.name} reaches {min(rates):.3g}-{max(rates):.3g} kbit/s on this video "
+            f"({len(points)} operating points x {len(gops)} GOP lengths), "
+            f"not {target_kbps:g} within {tolerance:.0%}"
+        )
     best = max(fitting, key=lambda i: (-variants[i].gop_seconds, variants[i].point))
     return Choice(streams[best], variants[best], rates[best])
-
-
-# refinement makes a file somewhat larger (faces-128, 20 steps: +2 to +10 %); candidates are tried
-# in order of their unrefined rate times the growth, nearest the target first, the growth taken
-# from the last try once there is one
-REFINED_GROWTH = 1.05
-REFINED_TRIES = 4
-
-
-def encode_to_rate_refined(
-    open_source: Callable[[], VideoSource],
-    model: CodecModel,
-    target_kbps: float,
-    refine_steps: int,
-    *,
-    fit: str,
-    sampler: SamplerSettings | None = None,
-    progress: bool = False,
-    motion_prior: bool = False,
-    scene_cut: float | None = None,
-    probe=None,
-    gop_candidates: tuple[float, ...] = GOP_CANDIDATES,
-    tolerance: float = TOLERANCE,
-) -> Choice:
-    """Rate control with content refinement (:mod:`refine`): the candidates are sized without it
-    from one pass, then up to ``REFINED_TRIES`` of them are coded again with refinement from a new
-    read of the source (``open_source()``), each time the one whose refined size should land
-    nearest the target (its unrefined size times the growth the last try showed); the first
-    refined file within ``tolerance`` wins. Raises :class:`RateOutOfRangeError` when none does."""
-
-    def encode(src, variants):
-        return encode_variants(src, model, fit, sampler, progress, variants, motion_prior, scene_cut, None)
-
-    variants, _, rates = _candidates(open_source(), model, target_kbps, gop_candidates, motion_prior, encode)
-    growth, left, refined_rates = REFINED_GROWTH, set(range(len(variants))), []
-    for _ in range(min(REFINED_TRIES, len(variants))):
-        i = min(sorted(left), key=lambda j: abs(rates[j] * growth - target_kbps))
-        left.discard(i)
-        data = encode_variants(
-            open_source(), model, fit, sampler, progress, [variants[i]], motion_prior, scene_cut, probe, refine_steps
-        )[0]
-        frames, fps = _frames_and_fps(data)
-        rate = kbps(len(data), frames, fps)
-        if abs(rate - target_kbps) <= tolerance * target_kbps:
-            return Choice(data, variants[i], rate)
-        refined_rates.append(rate)
-        growth = rate / rates[i]
-    raise _out_of_range(model, variants, rates, target_kbps, tolerance, how=" unrefined; refined, the nearest "
-                        f"candidates came to {', '.join(f'{r:.3g}' for r in refined_rates)} kbit/s")  # fmt: skip
 
 
 def _frames_and_fps(data: bytes):

@@ -208,6 +208,8 @@ def eval_faces(
 
     if quality is not None and kbps is not None:
         raise InvalidArgumentError("--quality and --kbps are two ways to set the rate: give one")
+    if kbps is not None and refine_steps:
+        raise InvalidArgumentError("--refine works at a chosen --quality, not with --kbps")
     if threads:
         torch.set_num_threads(threads)
     from bcdcodec.ratecontrol import quality_point

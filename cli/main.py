@@ -82,7 +82,7 @@ def main() -> None:
     default=0,
     show_default=True,
     help="fit each GOP's content to its frames in this many steps: slower encoding, sharper decoding "
-    "(faces-128: 20 steps, +1.0 dB for 2 % more bytes); with --kbps the video is read again per try",
+    "(faces-128: 20 steps, +1.0 dB for 2 % more bytes); not with --kbps",
 )
 @click.option(
     "--check/--no-check",
@@ -130,6 +130,8 @@ def encode(
         raise click.UsageError("give --model or --checkpoint, not both")
     if kbps is not None and quality is not None:
         raise click.UsageError("give --kbps or --quality, not both")
+    if kbps is not None and refine_steps:
+        raise click.UsageError("--refine works at a chosen --quality, not with --kbps")
     check_writable(Path(dst), force)
     size_wh = parse_size(size)
     model = load_with_bundled_prior(model_name, checkpoint, prior) if motion_prior else load(model_name, checkpoint)

@@ -25,7 +25,7 @@ from .. import codec, decoding
 from ..data.faces import FaceClips
 from ..errors import RateOutOfRangeError
 from ..generate import generate
-from ..ratecontrol import encode_to_rate, encode_to_rate_refined
+from ..ratecontrol import encode_to_rate
 from ..transfer import transfer
 from ..video import VideoSource
 from .face_metrics import (
@@ -66,7 +66,7 @@ def evaluate_faces(
     under the model's prior with ``motion_prior``. With ``kbps`` each window goes through rate
     control instead (the operating point and GOP length that land the file within 10 % of it, as
     ``encode --kbps``); windows it cannot meet are listed under ``rate_missed``. ``refine_steps``:
-    each GOP's content fitted to its frames (``encode --refine``)."""
+    each GOP's content fitted to its frames (``encode --refine``; not with ``kbps``)."""
     windows = clips.windows(WINDOW, per_source)
     if not windows:
         raise ValueError(f"no dev source has {WINDOW} frames")
@@ -85,17 +85,9 @@ def evaluate_faces(
                 refine_steps=refine_steps,
             )
         else:
-
-            def source(frames=frames):
-                return VideoSource(frames.shape[2], frames.shape[1], FPS, iter(frames), len(frames))
-
+            source = VideoSource(frames.shape[2], frames.shape[1], FPS, iter(frames), len(frames))
             try:
-                if refine_steps:
-                    choice = encode_to_rate_refined(
-                        source, model, kbps, refine_steps, fit="stretch", motion_prior=motion_prior
-                    )
-                else:
-                    choice = encode_to_rate(source(), model, kbps, fit="stretch", motion_prior=motion_prior)
+                choice = encode_to_rate(source, model, kbps, fit="stretch", motion_prior=motion_prior)
             except RateOutOfRangeError as exc:
                 missed.append({"window": name, "reason": str(exc)})
                 continue
