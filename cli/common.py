@@ -24,6 +24,13 @@ def fit_option(help_text: str):
     )
 
 
+def refine_option(help_text: str):
+    """The ``--refine STEPS`` option of the commands that encode (content refinement, 0 = off)."""
+    return click.option(
+        "--refine", "refine_steps", type=click.IntRange(0, 200), default=0, show_default=True, help=help_text
+    )
+
+
 def progress_default(progress: bool | None) -> bool:
     """``--progress/--no-progress``, defaulting to whether stderr is a terminal."""
     return sys.stderr.isatty() if progress is None else progress

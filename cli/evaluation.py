@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from .common import refine_option
 from .errors import one_line_errors
 
 
@@ -180,14 +181,7 @@ def eval_generate(model_name, prior, judge_path, limit, temperature, top_k, seed
     type=click.FloatRange(0, min_open=True),
     help="code each window through rate control at this target (operating point and GOP length), as encode --kbps",
 )
-@click.option(
-    "--refine",
-    "refine_steps",
-    type=click.IntRange(0, 200),
-    default=0,
-    show_default=True,
-    help="fit each GOP's content to its frames (encode --refine)",
-)
+@refine_option("fit each GOP's content to its frames (encode --refine)")
 @click.option("--motion-prior", is_flag=True, help="code motion under the prior (smaller files)")
 @click.option("--no-face-tools", is_flag=True, help="rate and PSNR/SSIM/MS-SSIM only (skip identity and landmarks)")
 @click.option("--json-out", type=click.Path(dir_okay=False), help="also write the results here")

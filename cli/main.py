@@ -19,6 +19,7 @@ from .common import (
     parse_size,
     prepare_video_output,
     progress_default,
+    refine_option,
     report_video,
     symbol_costs_or_none,
 )
@@ -75,14 +76,9 @@ def main() -> None:
     help="start a GOP early when the content moves this far (standard deviations; 0 = every clip)",
 )
 @click.option("--no-scene-cut", is_flag=True, help="start GOPs only every --gop seconds")
-@click.option(
-    "--refine",
-    "refine_steps",
-    type=click.IntRange(0, 200),
-    default=0,
-    show_default=True,
-    help="fit each GOP's content to its frames in this many steps: slower encoding, sharper decoding "
-    "(faces-128: 20 steps, +1.0 dB for 2 % more bytes); not with --kbps",
+@refine_option(
+    "fit each GOP's content to its frames in this many steps: slower encoding, sharper decoding "
+    "(faces-128: 20 steps, +1.0 dB for 2 % more bytes); not with --kbps"
 )
 @click.option(
     "--check/--no-check",
