@@ -115,6 +115,12 @@ def as_video(frames, fps) -> Video:
     return Video(frames, Fraction(fps).limit_denominator(1001 * 1000))
 
 
+def frames_source(frames, fps) -> VideoSource:
+    """Frames ``[T, H, W, 3]`` uint8 (or a :class:`Video`) at ``fps`` as a source the encoder streams."""
+    video = as_video(frames, fps)
+    return VideoSource(video.width, video.height, video.fps, iter(video.frames), len(video.frames))
+
+
 @dataclass(frozen=True)
 class Variant:
     """One way to write a stream: an operating point (``None``: the model's top one) and a GOP
@@ -240,10 +246,18 @@ def compress(
     """Frames ``[T, H, W, 3]`` uint8 (or a :class:`Video`) -> a complete .bcd stream at operating
     ``point`` (default: the top one); ``motion_prior`` codes motion under the model's
     autoregressive prior (stream flag); ``refine_steps`` fits each GOP's content to its frames."""
-    video = as_video(frames, fps)
-    source = VideoSource(video.width, video.height, video.fps, iter(video.frames), len(video.frames))
     return encode_source(
-        source, model, fit, sampler, progress, motion_prior, gop_seconds, scene_cut, None, point, refine_steps
+        frames_source(frames, fps),
+        model,
+        fit,
+        sampler,
+        progress,
+        motion_prior,
+        gop_seconds,
+        scene_cut,
+        None,
+        point,
+        refine_steps,
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 
 from .bitstream import read_stream
-from .codec import CodecModel
+from .codec import CodecModel, stream_point
 from .decoding import decode_clips
 from .diffusion import clip_noise
 from .evaluation.metrics import psnr_db
@@ -25,28 +25,25 @@ MISFIT_TYPICALITY = 2.0
 
 
 class FirstClipCheck:
-    """A ``probe`` for :func:`codec.encode_source`: keeps the first clip as the model sees it and
-    its symbols; :meth:`psnr` decodes them with the stream's sampler and compares, at the model's
-    resolution (the same frames and symbols the stream holds: no second read of the source)."""
+    """A ``probe`` for :func:`codec.encode_source`: keeps the first clip as the model sees it;
+    :meth:`psnr` decodes that clip from the finished stream (with the content its GOP codes,
+    chosen only when the GOP closes, and the stream's operating point and sampler) and compares,
+    at the model's resolution (no second read of the source)."""
 
     def __init__(self, model: CodecModel, sampler: SamplerSettings):
         self.model, self.sampler = model, sampler
         self.frames: torch.Tensor | None = None
-        self.symbols: dict[int, ClipSymbols] = {}  # by operating point
 
     def __call__(self, frames: torch.Tensor, symbols: dict[int, ClipSymbols]) -> None:
-        self.frames, self.symbols = frames, symbols
+        self.frames = frames
 
-    def psnr(self, point: int | None = None, stream: bytes | None = None) -> float:
-        """PSNR (dB) of the first clip, ``[T, 3, S, S]`` decoded at operating ``point`` (default:
-        the top one) against the encoder's input. With the finished ``stream`` the clip is decoded
-        from it, with the content its GOP codes (the GOP's most representative clip's, which is
-        only chosen when the GOP closes); without it, with the clip's own content."""
+    def psnr(self, stream: bytes) -> float:
+        """PSNR (dB) of the first clip ``[T, 3, S, S]`` of ``stream`` against the encoder's input."""
         size = self.model.cfg.image_size
-        point = self.model.cfg.top_point if point is None else point
-        symbols = self.symbols[point] if stream is None else decode_clips(read_stream(stream), self.model, range(1))[0]
+        parsed = read_stream(stream)
+        symbols = decode_clips(parsed, self.model, range(1))[0]
         decoded = self.model.net.render_symbols(
-            symbols, self.sampler, clip_noise((3, size, size), self.sampler.seed), point
+            symbols, self.sampler, clip_noise((3, size, size), self.sampler.seed), stream_point(parsed.header)
         )
         return psnr_db(to_uint8(self.frames).numpy(), to_uint8(decoded).numpy())
 
@@ -60,10 +57,9 @@ class FirstClipCheck:
         content, _ = self.model.net.encoder(self.frames[None])
         return float(stats.score(content)[0]) / stats.train_high
 
-    def misfit(self, point: int | None = None, stream: bytes | None = None) -> tuple[float, str | None]:
-        """``(PSNR of the first clip, why the model does not fit this video or None)``; ``point``
-        and ``stream`` as in :meth:`psnr`."""
-        psnr = self.psnr(point, stream)
+    def misfit(self, stream: bytes) -> tuple[float, str | None]:
+        """``(PSNR of the first clip of stream, why the model does not fit this video or None)``."""
+        psnr = self.psnr(stream)
         if psnr < MISFIT_PSNR_DB:
             return psnr, f"{psnr:.1f} dB on its first clip"
         ratio = self.typicality()

@@ -65,22 +65,19 @@ class GopWriter:
         if self.max_clips < 1:
             raise InvalidArgumentError("a GOP holds at least one clip")
         self.gops: list[tuple[int, bytes]] = []
-        self._content: np.ndarray | None = None  # the first clip's: where scene cuts are measured from
-        self._contents: list[np.ndarray] = []
+        self._contents: list[np.ndarray] = []  # the first is where scene cuts are measured from
         self._motions: list[np.ndarray] = []
         self._frames: list = []
 
     def add(self, symbols: ClipSymbols, frames=None) -> None:
         """The next clip's symbols (and, for ``refine``, its frames as the model sees them)."""
-        cut = (
-            self._content is not None
-            and self.scene_cut is not None
-            and content_change(symbols.content, self._content, self.content_gain) > self.scene_cut
-        )
-        if self._content is not None and (len(self._motions) == self.max_clips or cut):
-            self._close()
-        if self._content is None:
-            self._content = symbols.content
+        if self._contents:
+            cut = (
+                self.scene_cut is not None
+                and content_change(symbols.content, self._contents[0], self.content_gain) > self.scene_cut
+            )
+            if len(self._motions) == self.max_clips or cut:
+                self._close()
         self._contents.append(symbols.content)
         self._motions.append(symbols.motion)
         if self.refine is not None:
@@ -94,11 +91,11 @@ class GopWriter:
         if self.prior_rows is not None:
             rows = [self.prior_rows(content, motion) for motion in self._motions]
         self.gops.append((len(self._motions), encode_gop(content, self._motions, self.tables, rows)))
-        self._content, self._contents, self._motions, self._frames = None, [], [], []
+        self._contents, self._motions, self._frames = [], [], []
 
     def finish(self) -> list[tuple[int, bytes]]:
         """Every GOP as ``(clip count, payload)``."""
-        if self._content is not None:
+        if self._contents:
             self._close()
         return self.gops
 

@@ -33,18 +33,9 @@ class ContentRefiner:
             raise InvalidArgumentError(f"{net.cfg.name} has no content image to refine its content against")
         if steps < 1:
             raise InvalidArgumentError("content refinement needs at least one step")
-        self.net, self.point, self.steps, self.lr = net, point, steps, lr
+        self.net, self.steps, self.lr = net, steps, lr
         self.quantizer = net.quantizer(point)
         self.scale = net._content_scale(point)
-
-    def _motion(self, indices: np.ndarray) -> torch.Tensor:
-        cfg = self.net.cfg
-        t, groups = indices.shape
-        full = torch.zeros(1, t, cfg.motion_groups, dtype=torch.int64)
-        full[0, :, :groups] = torch.from_numpy(indices).long()
-        motion = self.net.motion_vq.dequantize(full)
-        motion[..., groups * cfg.group_dim :] = 0
-        return motion
 
     def _error(self, content: torch.Tensor, frames: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
         """Mean squared error of the base over every frame of the GOP: ``content [1, K, Cc]`` at
@@ -62,7 +53,7 @@ class ContentRefiner:
 
     def __call__(self, symbols: np.ndarray, frames: list[torch.Tensor], motion: list[np.ndarray]) -> np.ndarray:
         frames = torch.cat(frames)
-        motions = self._motion(np.concatenate(motion))
+        motions = self.net.motion_from_symbols(np.concatenate(motion))
         cfg = self.net.cfg
         # the rate-distortion trade the model was trained with (base MSE per clip against content
         # bits per clip, spread over the GOP's frames), RATE_BOOST times, and divided by the

@@ -12,6 +12,7 @@ model handed a cartoon) scores well above the training clips' own range: the enc
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import torch
@@ -46,8 +47,7 @@ class ContentTypicality:
         eig = s**2 / (samples - 1)  # [min(S, D)]
         noise = float(eig[k:].sum() / (dims - k))
         fitted = cls(mean.float(), vh[:k].T.contiguous().float(), eig[:k].float(), max(noise, 1e-8), 0.0)
-        scores = fitted.score(content)
-        return cls(fitted.mean, fitted.basis, fitted.variances, fitted.noise, float(torch.quantile(scores, 0.99)))
+        return dataclasses.replace(fitted, train_high=float(torch.quantile(fitted.score(content), 0.99)))
 
     def score(self, content: torch.Tensor) -> torch.Tensor:
         """``content [B, K, Cc]`` -> ``[B]``: squared Mahalanobis distance per value (float32)."""

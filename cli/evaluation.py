@@ -196,14 +196,10 @@ def eval_faces(
 
     from bcdcodec import api
     from bcdcodec.data.faces import FaceClips
-    from bcdcodec.errors import InvalidArgumentError, ModelMismatchError
+    from bcdcodec.errors import ModelMismatchError
     from bcdcodec.evaluation.face_metrics import FaceToolsMissing, analyzer
     from bcdcodec.evaluation.faces_eval import evaluate_faces
 
-    if quality is not None and kbps is not None:
-        raise InvalidArgumentError("--quality and --kbps are two ways to set the rate: give one")
-    if kbps is not None and refine_steps:
-        raise InvalidArgumentError("--refine works at a chosen --quality, not with --kbps")
     if threads:
         torch.set_num_threads(threads)
     from bcdcodec.ratecontrol import quality_point

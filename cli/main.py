@@ -165,7 +165,7 @@ def encode(
         + (f", quality {coded + 1} of {model.cfg.top_point + 1}" if model.cfg.top_point else "")
     )
     if check:
-        psnr, why = first_clip.misfit(coded, data)
+        psnr, why = first_clip.misfit(data)
         click.echo(f"first clip decodes at {psnr:.1f} dB PSNR ({model.cfg.image_size}x{model.cfg.image_size})")
         if why:
             click.echo(

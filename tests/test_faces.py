@@ -277,7 +277,7 @@ def test_refinement_fits_the_gop_content_to_its_frames(grid_checkpoint, tiny_mod
     def error(content):
         latent = net.quantizer(top).from_symbols(torch.from_numpy(content).long()[None])
         with torch.no_grad():
-            motion = refiner._motion(np.concatenate([s.motion for s in symbols]))
+            motion = net.motion_from_symbols(np.concatenate([s.motion for s in symbols]))
             return float(refiner._error(latent, torch.cat(clips), motion))
 
     assert error(refined) < error(symbols[0].content)

@@ -23,11 +23,10 @@ from tqdm import tqdm
 
 from .. import codec, decoding
 from ..data.faces import FaceClips
-from ..errors import RateOutOfRangeError
+from ..errors import InvalidArgumentError, RateOutOfRangeError
 from ..generate import generate
 from ..ratecontrol import encode_to_rate
 from ..transfer import transfer
-from ..video import VideoSource
 from .face_metrics import (
     FaceAnalyzer,
     correlation,
@@ -67,6 +66,10 @@ def evaluate_faces(
     control instead (the operating point and GOP length that land the file within 10 % of it, as
     ``encode --kbps``); windows it cannot meet are listed under ``rate_missed``. ``refine_steps``:
     each GOP's content fitted to its frames (``encode --refine``; not with ``kbps``)."""
+    if kbps is not None and (point is not None or refine_steps):
+        raise InvalidArgumentError(
+            "a target bitrate chooses the operating point itself and codes without refinement: give it alone"
+        )
     windows = clips.windows(WINDOW, per_source)
     if not windows:
         raise ValueError(f"no dev source has {WINDOW} frames")
@@ -85,9 +88,10 @@ def evaluate_faces(
                 refine_steps=refine_steps,
             )
         else:
-            source = VideoSource(frames.shape[2], frames.shape[1], FPS, iter(frames), len(frames))
             try:
-                choice = encode_to_rate(source, model, kbps, fit="stretch", motion_prior=motion_prior)
+                choice = encode_to_rate(
+                    codec.frames_source(frames, FPS), model, kbps, fit="stretch", motion_prior=motion_prior
+                )
             except RateOutOfRangeError as exc:
                 missed.append({"window": name, "reason": str(exc)})
                 continue

@@ -233,6 +233,16 @@ class BCDModel(nn.Module):
         ``point`` (default: the top one)."""
         return self.encode_points(clip, [self.cfg.top_point if point is None else point])[0]
 
+    def motion_from_symbols(self, indices: np.ndarray) -> torch.Tensor:
+        """Motion symbols ``[T, n]`` (the first ``n`` groups, as a point sends them) -> the decoder's
+        motion ``[1, T, N*g]``, zeros for the groups not sent."""
+        t, groups = indices.shape
+        full = torch.zeros(1, t, self.cfg.motion_groups, dtype=torch.int64)
+        full[0, :, :groups] = torch.from_numpy(indices).long()
+        motion = self.motion_vq.dequantize(full)
+        motion[..., groups * self.cfg.group_dim :] = 0
+        return motion
+
     @torch.no_grad()
     def render_symbols(
         self, symbols: ClipSymbols, settings: diffusion.SamplerSettings, noise: torch.Tensor, point: int | None = None
@@ -243,13 +253,8 @@ class BCDModel(nn.Module):
         point = self.cfg.top_point if point is None else point
         content = self.quantizer(point).from_symbols(torch.from_numpy(symbols.content).long()[None])
         content = content / self._content_scale(point)
-        t, groups = symbols.motion.shape
-        indices = torch.zeros(1, t, self.cfg.motion_groups, dtype=torch.int64)
-        indices[0, :, :groups] = torch.from_numpy(symbols.motion).long()
-        motion = self.motion_vq.dequantize(indices)
-        if groups < self.cfg.motion_groups:
-            motion[..., groups * self.cfg.group_dim :] = 0
-        start = noise.expand(1, t, *noise.shape)
+        motion = self.motion_from_symbols(symbols.motion)
+        start = noise.expand(1, len(symbols.motion), *noise.shape)
         path = self._content_image(content, motion)  # depends on the codes only: once per clip
         frames = diffusion.sample(
             lambda x, sigma: self._denoised(x, sigma, content, motion, path)[0],
