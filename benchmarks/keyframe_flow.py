@@ -1,0 +1,175 @@
+"""Prints what a key frame moved by a coded coarse flow reaches on the dev people: each GOP sends
+one WebP picture (its middle frame) and, for every frame, a G x G flow field fitted by the encoder
+to that frame, quantized and range-coded; the decoder warps the picture by the upsampled flow.
+
+    python benchmarks/keyframe_flow.py [--grid 2 4 8] [--step 0.02 0.04] [--gop-frames 24 48] [--json-out FILE]
+
+A design study for the talking-head model (docs/faces.md): how much a few tens of motion bits
+per frame buy over holding the picture still (`benchmarks/still_keyframe.py`), with no learned
+part. The flow (in grid_sample's normalised units, 1 = half the frame) is fitted per frame by
+Adam on the squared error of the warped picture; its values are quantized with `--step`, coded
+as differences from the previous frame's under a Laplace model whose scale (one byte per GOP)
+the encoder picks, with constriction's range coder, and decoded back. Rate = WebP bytes + flow
+bytes + one byte per GOP (no container). Same 11 windows of 48 frames (128x128, 25 fps) as
+`bcdcodec eval faces`. Needs the data under $BCDCODEC_DATA (or ../shared/data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import constriction
+import numpy as np
+import torch
+import torch.nn.functional as F
+from still_keyframe import SIZE, webp_round_trip
+
+from bcdcodec.data.faces import FaceClips
+from bcdcodec.evaluation.face_metrics import analyzer, correlation, landmark_error_px, paired_identity_distance
+from bcdcodec.evaluation.faces_eval import FPS, PER_SOURCE, WINDOW
+from bcdcodec.evaluation.metrics import ms_ssim, psnr_db, ssim
+from bcdcodec.ratecontrol import kbps
+
+FIT_STEPS = 150
+FIGURES = ("bytes", "psnr_db", "ssim", "ms_ssim")
+FACE_FIGURES = ("face_found", "identity_distance", "landmark_error_px", "mouth_correlation")
+SCALES = np.exp(np.linspace(np.log(0.05), np.log(50.0), 256))  # the Laplace scales one byte can name
+
+
+def warp(picture: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
+    """``picture [1, 3, S, S]`` in [0, 1], ``flow [T, 2, G, G]`` -> frames ``[T, 3, S, S]``."""
+    t, size = flow.shape[0], picture.shape[-1]
+    identity = F.affine_grid(torch.eye(2, 3)[None].expand(t, -1, -1), (t, 3, size, size), align_corners=False)
+    grid = identity + F.interpolate(flow, size=(size, size), mode="bilinear", align_corners=False).permute(0, 2, 3, 1)
+    return F.grid_sample(picture.expand(t, -1, -1, -1), grid, padding_mode="border", align_corners=False)
+
+
+def fit_flow(picture: torch.Tensor, frames: torch.Tensor, grid: int) -> torch.Tensor:
+    """The ``[T, 2, grid, grid]`` flow that moves ``picture`` closest to each of ``frames``."""
+    flow = torch.zeros(frames.shape[0], 2, grid, grid, requires_grad=True)
+    optimizer = torch.optim.Adam([flow], lr=0.01)
+    for _ in range(FIT_STEPS):
+        loss = ((warp(picture, flow) - frames) ** 2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return flow.detach()
+
+
+def code_flow(symbols: np.ndarray) -> tuple[int, np.ndarray]:
+    """Integer flow ``[T, 2, G, G]`` -> (bytes of its range-coded frame-to-frame differences plus
+    the one-byte scale, the symbols decoded back)."""
+    deltas = np.diff(symbols, axis=0, prepend=np.zeros_like(symbols[:1])).astype(np.int32).ravel()
+    scale = SCALES[np.argmin(np.abs(SCALES - max(float(np.abs(deltas).mean()), 0.05)))]
+    model = constriction.stream.model.QuantizedLaplace(-512, 512)
+    means, scales = np.zeros(deltas.size), np.full(deltas.size, scale)
+    encoder = constriction.stream.queue.RangeEncoder()
+    encoder.encode(deltas, model, means, scales)
+    words = encoder.get_compressed()
+    decoded = constriction.stream.queue.RangeDecoder(words).decode(model, means, scales)
+    return 4 * words.size + 1, np.cumsum(decoded.reshape(symbols.shape), axis=0)
+
+
+def face_figures(tools, reference, frames: np.ndarray) -> dict:
+    """dlib and mediapipe's reading of decoded ``frames`` against the source's ``reference`` track."""
+    track = tools.track(frames)
+    return {
+        "face_found": float(track.found.mean()),
+        "identity_distance": paired_identity_distance(reference, track),
+        "landmark_error_px": landmark_error_px(reference, track),
+        "mouth_correlation": correlation(reference.mouth, track.mouth),
+    }
+
+
+def run(windows, grid: int, steps: list[float], gop_frames: int, quality: int, tools=None) -> list[dict]:
+    results = {step: {"bytes": [], "psnr_db": [], "ssim": [], "ms_ssim": []} for step in steps}
+    for _, _, frames in windows:
+        decoded = {step: np.empty_like(frames) for step in steps}
+        total = dict.fromkeys(steps, 0)
+        for start in range(0, len(frames), gop_frames):
+            gop = frames[start : start + gop_frames]
+            size, key = webp_round_trip(gop[len(gop) // 2], quality)
+            picture = torch.from_numpy(key.copy()).permute(2, 0, 1)[None].float() / 255
+            target = torch.from_numpy(gop).permute(0, 3, 1, 2).float() / 255
+            flow = fit_flow(picture, target, grid)
+            for step in steps:
+                flow_bytes, symbols = code_flow(torch.round(flow / step).long().numpy())
+                moved = warp(picture, torch.from_numpy(symbols).float() * step)
+                decoded[step][start : start + len(gop)] = (
+                    (moved.permute(0, 2, 3, 1).numpy() * 255).round().clip(0, 255).astype(np.uint8)
+                )
+                total[step] += size + flow_bytes
+        for step in steps:
+            row = results[step]
+            row["bytes"].append(total[step])
+            row["psnr_db"].append(psnr_db(frames, decoded[step]))
+            row["ssim"].append(ssim(frames, decoded[step]))
+            row["ms_ssim"].append(ms_ssim(frames, decoded[step]))
+            if tools is not None:
+                for name, value in face_figures(tools, tools.track(frames), decoded[step]).items():
+                    row.setdefault(name, []).append(value)
+    rows = []
+    for step in steps:
+        figures = {name: float(np.nanmean(values)) for name, values in results[step].items()}
+        rows.append(
+            {
+                "grid": grid,
+                "step": step,
+                "gop_frames": gop_frames,
+                "webp_quality": quality,
+                "kbps": round(kbps(figures["bytes"], WINDOW, FPS), 3),
+                "psnr_db": round(figures["psnr_db"], 3),
+                "ssim": round(figures["ssim"], 4),
+                "ms_ssim": round(figures["ms_ssim"], 4),
+                **{name: round(value, 3) for name, value in figures.items() if name not in FIGURES},
+            }
+        )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--grid", type=int, nargs="+", default=[2, 4, 8])
+    parser.add_argument("--step", type=float, nargs="+", default=[0.02, 0.04])
+    parser.add_argument("--gop-frames", type=int, nargs="+", default=[24, 48])
+    parser.add_argument("--quality", type=int, default=0, help="WebP quality of the key frames")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--face-tools", action="store_true", help="also dlib identity and mediapipe landmarks ([eval])")
+    parser.add_argument("--json-out", type=Path)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    windows = FaceClips.load("dev", SIZE).windows(WINDOW, PER_SOURCE)
+    tools = analyzer() if args.face_tools else None
+    print(f"WebP key frames moved by a coded G x G flow, {len(windows)} dev windows of {WINDOW} frames at {FPS} fps")
+    print("grid   step  GOP frames   kbit/s   PSNR dB   SSIM   MS-SSIM")
+    rows = []
+    for gop_frames in args.gop_frames:
+        for grid in args.grid:
+            for row in run(windows, grid, args.step, gop_frames, args.quality, tools):
+                rows.append(row)
+                print(
+                    f"{grid:>4}  {row['step']:>5}  {gop_frames:>10}  {row['kbps']:>7.2f}  {row['psnr_db']:>8.2f}"
+                    f"  {row['ssim']:>5.3f}  {row['ms_ssim']:>8.3f}"
+                    + "".join(f"  {name} {row[name]}" for name in row if name in FACE_FIGURES),
+                    flush=True,
+                )
+    if args.json_out:
+        command = (
+            "python benchmarks/keyframe_flow.py --grid "
+            + " ".join(map(str, args.grid))
+            + " --step "
+            + " ".join(map(str, args.step))
+            + " --gop-frames "
+            + " ".join(map(str, args.gop_frames))
+            + f" --quality {args.quality}"
+            + (" --face-tools" if args.face_tools else "")
+        )
+        report = {"windows": len(windows), "frames_per_window": WINDOW, "size": SIZE, "rows": rows, "command": command}
+        args.json_out.write_text(json.dumps(report, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
