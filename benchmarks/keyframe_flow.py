@@ -17,24 +17,19 @@ bytes + one byte per GOP (no container). Same 11 windows of 48 frames (128x128, 
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import constriction
 import numpy as np
 import torch
 import torch.nn.functional as F
-from still_keyframe import SIZE, webp_round_trip
+from still_keyframe import SIZE, picture_figures, print_row, summary_row, webp_round_trip, write_report
 
 from bcdcodec.data.faces import FaceClips
 from bcdcodec.evaluation.face_metrics import analyzer, correlation, landmark_error_px, paired_identity_distance
 from bcdcodec.evaluation.faces_eval import FPS, PER_SOURCE, WINDOW
-from bcdcodec.evaluation.metrics import ms_ssim, psnr_db, ssim
-from bcdcodec.ratecontrol import kbps
 
 FIT_STEPS = 150
-FIGURES = ("bytes", "psnr_db", "ssim", "ms_ssim")
-FACE_FIGURES = ("face_found", "identity_distance", "landmark_error_px", "mouth_correlation")
 SCALES = np.exp(np.linspace(np.log(0.05), np.log(50.0), 256))  # the Laplace scales one byte can name
 
 
@@ -83,9 +78,12 @@ def face_figures(tools, reference, frames: np.ndarray) -> dict:
     }
 
 
-def run(windows, grid: int, steps: list[float], gop_frames: int, quality: int, tools=None) -> list[dict]:
-    results = {step: {"bytes": [], "psnr_db": [], "ssim": [], "ms_ssim": []} for step in steps}
-    for _, _, frames in windows:
+def run(windows, grid: int, steps: list[float], gop_frames: int, quality: int, tools=None, references=None):
+    """The rows of one grid and GOP length, one per quantizer step; with face ``tools``, each
+    window's decoded frames are also read against ``references`` (the sources' tracks)."""
+    sizes = {step: [] for step in steps}
+    figures = {step: [] for step in steps}
+    for index, (_, _, frames) in enumerate(windows):
         decoded = {step: np.empty_like(frames) for step in steps}
         total = dict.fromkeys(steps, 0)
         for start in range(0, len(frames), gop_frames):
@@ -102,31 +100,13 @@ def run(windows, grid: int, steps: list[float], gop_frames: int, quality: int, t
                 )
                 total[step] += size + flow_bytes
         for step in steps:
-            row = results[step]
-            row["bytes"].append(total[step])
-            row["psnr_db"].append(psnr_db(frames, decoded[step]))
-            row["ssim"].append(ssim(frames, decoded[step]))
-            row["ms_ssim"].append(ms_ssim(frames, decoded[step]))
+            sizes[step].append(total[step])
+            read = picture_figures(frames, decoded[step])
             if tools is not None:
-                for name, value in face_figures(tools, tools.track(frames), decoded[step]).items():
-                    row.setdefault(name, []).append(value)
-    rows = []
-    for step in steps:
-        figures = {name: float(np.nanmean(values)) for name, values in results[step].items()}
-        rows.append(
-            {
-                "grid": grid,
-                "step": step,
-                "gop_frames": gop_frames,
-                "webp_quality": quality,
-                "kbps": round(kbps(figures["bytes"], WINDOW, FPS), 3),
-                "psnr_db": round(figures["psnr_db"], 3),
-                "ssim": round(figures["ssim"], 4),
-                "ms_ssim": round(figures["ms_ssim"], 4),
-                **{name: round(value, 3) for name, value in figures.items() if name not in FIGURES},
-            }
-        )
-    return rows
+                read.update(face_figures(tools, references[index], decoded[step]))
+            figures[step].append(read)
+    setting = {"grid": grid, "gop_frames": gop_frames, "webp_quality": quality}
+    return [summary_row({**setting, "step": step}, sizes[step], figures[step]) for step in steps]
 
 
 def main() -> None:
@@ -143,32 +123,18 @@ def main() -> None:
     torch.manual_seed(0)
     windows = FaceClips.load("dev", SIZE).windows(WINDOW, PER_SOURCE)
     tools = analyzer() if args.face_tools else None
+    references = None if tools is None else [tools.track(frames) for _, _, frames in windows]
     print(f"WebP key frames moved by a coded G x G flow, {len(windows)} dev windows of {WINDOW} frames at {FPS} fps")
-    print("grid   step  GOP frames   kbit/s   PSNR dB   SSIM   MS-SSIM")
+    columns = ["grid", "step", "gop_frames"]
+    print("".join(f"{name:>12}" for name in columns) + "   kbit/s   PSNR dB   SSIM   MS-SSIM")
     rows = []
     for gop_frames in args.gop_frames:
         for grid in args.grid:
-            for row in run(windows, grid, args.step, gop_frames, args.quality, tools):
+            for row in run(windows, grid, args.step, gop_frames, args.quality, tools, references):
                 rows.append(row)
-                print(
-                    f"{grid:>4}  {row['step']:>5}  {gop_frames:>10}  {row['kbps']:>7.2f}  {row['psnr_db']:>8.2f}"
-                    f"  {row['ssim']:>5.3f}  {row['ms_ssim']:>8.3f}"
-                    + "".join(f"  {name} {row[name]}" for name in row if name in FACE_FIGURES),
-                    flush=True,
-                )
+                print_row(row, columns)
     if args.json_out:
-        command = (
-            "python benchmarks/keyframe_flow.py --grid "
-            + " ".join(map(str, args.grid))
-            + " --step "
-            + " ".join(map(str, args.step))
-            + " --gop-frames "
-            + " ".join(map(str, args.gop_frames))
-            + f" --quality {args.quality}"
-            + (" --face-tools" if args.face_tools else "")
-        )
-        report = {"windows": len(windows), "frames_per_window": WINDOW, "size": SIZE, "rows": rows, "command": command}
-        args.json_out.write_text(json.dumps(report, indent=2) + "\n")
+        write_report(args.json_out, len(windows), rows)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ from bcdcodec.evaluation.metrics import ms_ssim, psnr_db, ssim
 from bcdcodec.ratecontrol import kbps
 
 SIZE = 128  # the resolution of faces-128 and of the issue's figures
+COLUMNS = ("kbps", "psnr_db", "ssim", "ms_ssim")
 
 
 def webp_round_trip(frame: np.ndarray, quality: int) -> tuple[int, np.ndarray]:
@@ -46,6 +48,37 @@ def held(frames: np.ndarray, gop_frames: int, quality: int) -> tuple[int, np.nda
     return total, out
 
 
+def picture_figures(frames: np.ndarray, decoded: np.ndarray) -> dict:
+    """PSNR, SSIM and MS-SSIM of ``decoded`` against ``frames`` (both ``[T, H, W, 3]`` uint8)."""
+    return {"psnr_db": psnr_db(frames, decoded), "ssim": ssim(frames, decoded), "ms_ssim": ms_ssim(frames, decoded)}
+
+
+def summary_row(setting: dict, sizes: list[int], figures: list[dict]) -> dict:
+    """One row of a study: ``setting``, the rate of the mean of the windows' ``sizes`` (bytes per
+    window) and the mean of each of the windows' ``figures`` (NaN where a figure was not read)."""
+    row = {**setting, "kbps": round(kbps(float(np.mean(sizes)), WINDOW, FPS), 3)}
+    for name in figures[0]:
+        row[name] = round(float(np.nanmean([f[name] for f in figures])), 4 if "ssim" in name else 3)
+    return row
+
+
+def print_row(row: dict, setting: list[str]) -> None:
+    """The ``setting`` columns, then rate, PSNR, SSIM, MS-SSIM and any further figures by name."""
+    head = "".join(f"{row[name]:>12}" for name in setting)
+    extra = "".join(f"  {name} {row[name]}" for name in row if name not in (*setting, *COLUMNS))
+    print(
+        f"{head}  {row['kbps']:>7.2f}  {row['psnr_db']:>8.2f}  {row['ssim']:>5.3f}  {row['ms_ssim']:>8.3f}{extra}",
+        flush=True,
+    )
+
+
+def write_report(path: Path, windows: int, rows: list[dict]) -> None:
+    """The study's rows as JSON, with the command line that produced them."""
+    command = " ".join(["python", f"benchmarks/{Path(sys.argv[0]).name}", *sys.argv[1:]])
+    report = {"windows": windows, "frames_per_window": WINDOW, "size": SIZE, "rows": rows, "command": command}
+    path.write_text(json.dumps(report, indent=2) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quality", type=int, nargs="+", default=[0, 10, 30])
@@ -54,40 +87,17 @@ def main() -> None:
     args = parser.parse_args()
     windows = FaceClips.load("dev", SIZE).windows(WINDOW, PER_SOURCE)
     print(f"still WebP key frames on {len(windows)} dev windows of {WINDOW} frames at {FPS} fps, {SIZE}x{SIZE}")
-    print("WebP quality  GOP frames   kbit/s   PSNR dB   SSIM   MS-SSIM")
+    print(f"{'webp_quality':>12}{'gop_frames':>12}   kbit/s   PSNR dB   SSIM   MS-SSIM")
     rows = []
     for quality in args.quality:
         for gop_frames in args.gop_frames:
-            sizes, psnrs, ssims, ms_ssims = [], [], [], []
-            for _, _, frames in windows:
-                size, out = held(frames, gop_frames, quality)
-                sizes.append(size)
-                psnrs.append(psnr_db(frames, out))
-                ssims.append(ssim(frames, out))
-                ms_ssims.append(ms_ssim(frames, out))
-            row = {
-                "webp_quality": quality,
-                "gop_frames": gop_frames,
-                "kbps": round(kbps(float(np.mean(sizes)), WINDOW, FPS), 3),
-                "psnr_db": round(float(np.mean(psnrs)), 3),
-                "ssim": round(float(np.mean(ssims)), 4),
-                "ms_ssim": round(float(np.mean(ms_ssims)), 4),
-            }
+            coded = [held(frames, gop_frames, quality) for _, _, frames in windows]
+            figures = [picture_figures(frames, out) for (_, _, frames), (_, out) in zip(windows, coded)]
+            row = summary_row({"webp_quality": quality, "gop_frames": gop_frames}, [n for n, _ in coded], figures)
             rows.append(row)
-            print(
-                f"{quality:>12}  {gop_frames:>10}  {row['kbps']:>7.2f}  {row['psnr_db']:>8.2f}"
-                f"  {row['ssim']:>5.3f}  {row['ms_ssim']:>8.3f}",
-                flush=True,
-            )
+            print_row(row, ["webp_quality", "gop_frames"])
     if args.json_out:
-        command = (
-            "python benchmarks/still_keyframe.py --quality "
-            + " ".join(map(str, args.quality))
-            + " --gop-frames "
-            + " ".join(map(str, args.gop_frames))
-        )
-        report = {"windows": len(windows), "frames_per_window": WINDOW, "size": SIZE, "rows": rows, "command": command}
-        args.json_out.write_text(json.dumps(report, indent=2) + "\n")
+        write_report(args.json_out, len(windows), rows)
 
 
 if __name__ == "__main__":
