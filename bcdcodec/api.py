@@ -28,9 +28,10 @@ from .decoding import (
 )
 from .errors import BcdError, InvalidArgumentError, StreamError
 from .fileio import read_stream_file, write_bytes_atomic
+from .flowcodec import FlowCodec, encode_flow_source
 from .generate import generate
 from .packing import DEFAULT_GOP_SECONDS, DEFAULT_SCENE_CUT
-from .ratecontrol import encode_to_rate
+from .ratecontrol import encode_to_rate, flow_encode_to_rate
 from .settings import SamplerSettings
 from .transfer import transfer
 from .video import Video, open_video
@@ -39,7 +40,7 @@ from .video import Video, open_video
 def compress_file(
     src: str | Path,
     dst: str | Path,
-    model: CodecModel,
+    model: CodecModel | FlowCodec,
     *,
     force: bool = False,
     fit: str = "stretch",
@@ -61,11 +62,16 @@ def compress_file(
     operating point (default: the model's top one); ``target_kbps``: choose the operating point
     and GOP length that land the whole file within 10 % of it instead (see :mod:`ratecontrol`;
     ``point`` and ``gop_seconds`` are then not used). ``refine_steps``: fit each GOP's content to
-    its frames (:mod:`refine`); not with ``target_kbps``, which chooses among unrefined files."""
+    its frames (:mod:`refine`); not with ``target_kbps``, which chooses among unrefined files.
+    The key-frame codec (a :class:`FlowCodec` model) takes ``fit``, ``gop_seconds``, ``point`` and
+    ``target_kbps`` (:func:`ratecontrol.flow_encode_to_rate`); the other options are the diffusion
+    models'."""
     if target_kbps is not None and refine_steps:
         raise InvalidArgumentError("content refinement works at a chosen quality, not with a target bitrate")
     source = open_video(src, size=size, fps=fps, max_frames=max_frames)
-    if target_kbps is not None:
+    if isinstance(model, FlowCodec):
+        data = _compress_flow(source, model, fit, progress, gop_seconds, point, target_kbps)
+    elif target_kbps is not None:
         data = encode_to_rate(
             source, model, target_kbps, fit=fit, sampler=sampler, progress=progress,
             motion_prior=motion_prior, scene_cut=scene_cut, probe=probe,
@@ -76,6 +82,12 @@ def compress_file(
         )
     write_bytes_atomic(dst, data, force)
     return data
+
+
+def _compress_flow(source, codec: FlowCodec, fit, progress, gop_seconds, point, target_kbps) -> bytes:
+    if target_kbps is not None:
+        return flow_encode_to_rate(source, codec, target_kbps, fit=fit, progress=progress).data
+    return encode_flow_source(source, codec, fit, progress, gop_seconds, point)
 
 
 def decompress_file(
@@ -105,6 +117,7 @@ __all__ = [
     "BcdError",
     "CodecModel",
     "Decoded",
+    "FlowCodec",
     "SamplerSettings",
     "StreamError",
     "Video",

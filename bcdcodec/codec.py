@@ -24,6 +24,7 @@ from .checkpoint import load_checkpoint, weights_digest
 from .clips import iter_clips
 from .coding.tables import CodingTables
 from .errors import InvalidArgumentError, ModelLoadError, ModelMismatchError, VideoError
+from .flowcodec import FACES_FLOW, FlowCodec, encode_flow_source
 from .models.bcd import BCDModel
 from .packing import DEFAULT_GOP_SECONDS, DEFAULT_SCENE_CUT, MAX_GOP_SECONDS, GopWriter, PriorRows
 from .prior_file import LoadedPrior, load_prior
@@ -67,13 +68,16 @@ class CodecModel:
         return cls(net, name or net.cfg.name, weights_digest(net), net.coding_tables(), typicality=typicality)
 
 
-def load_model(name_or_path: str | Path) -> CodecModel:
-    """A bundled model by name (checked against its registered sha256) or a checkpoint path."""
+def load_model(name_or_path: str | Path) -> CodecModel | FlowCodec:
+    """A bundled model by name (checked against its registered sha256) or a checkpoint path. The
+    key-frame codec (``faces-flow-128``) has no weights: its :class:`FlowCodec` is returned."""
     path = Path(name_or_path)
     if path.suffix == ".pt" or path.exists():
         net, extra = load_checkpoint(path)
         return CodecModel.from_network(net, net.cfg.name, extra)
     entry = registry.find(str(name_or_path))
+    if entry.kind == registry.FLOW_KIND:
+        return FACES_FLOW
     net, extra = load_checkpoint(registry.verified_path(entry))
     if net.cfg.model_id != entry.model_id:
         raise ModelLoadError(
@@ -244,8 +248,11 @@ def compress(
     refine_steps: int = 0,
 ) -> bytes:
     """Frames ``[T, H, W, 3]`` uint8 (or a :class:`Video`) -> a complete .bcd stream at operating
-    ``point`` (default: the top one); ``motion_prior`` codes motion under the model's
-    autoregressive prior (stream flag); ``refine_steps`` fits each GOP's content to its frames."""
+    ``point`` (default: the top one; the key-frame codec: its own); ``motion_prior`` codes motion
+    under the model's autoregressive prior (stream flag); ``refine_steps`` fits each GOP's content
+    to its frames. A :class:`FlowCodec` takes only ``fit``, ``gop_seconds`` and ``point``."""
+    if isinstance(model, FlowCodec):
+        return encode_flow_source(frames_source(frames, fps), model, fit, progress, gop_seconds, point)
     return encode_source(
         frames_source(frames, fps),
         model,

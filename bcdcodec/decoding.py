@@ -17,6 +17,7 @@ from .bitstream import HASH_PREFIX_BYTES, ParsedStream, SequenceHeader, read_str
 from .codec import CodecModel, check_model, load_model, prior_rows, stream_point, with_bundled_prior
 from .diffusion import clip_noise
 from .errors import InvalidArgumentError, ModelMismatchError, OutputTooLargeError
+from .flowcodec import FlowCodec, flow_costs, iter_flow_rendered
 from .packing import PriorRows, decode_units
 from .settings import SamplerSettings
 from .symbols import ClipSymbols
@@ -44,6 +45,8 @@ def decode_clips(
 ) -> dict[int, ClipSymbols | None]:
     """Entropy-decode the clips in ``clips`` (default all), touching only the GOPs that hold them;
     with ``conceal`` a damaged GOP's clips are ``None``."""
+    if isinstance(model, FlowCodec):
+        raise InvalidArgumentError(f"{model.name} codes a picture and a flow per GOP, not content and motion symbols")
     check_model(parsed.header, model)
     rows = _stream_prior(parsed, model)
     tables = model.tables_at(stream_point(parsed.header))
@@ -97,10 +100,7 @@ def iter_rendered(clips, header: SequenceHeader, model: CodecModel, steps=None, 
 
 def output_shape(header: SequenceHeader) -> tuple[int, int, int]:
     """``(H, W, 3)`` of decoded frames: the source size, or the coded square for ``crop``."""
-    if header.fit == "crop":
-        side = min(header.source_width, header.source_height)
-        return side, side, 3
-    return header.source_height, header.source_width, 3
+    return header.output_shape
 
 
 def check_output_size(header: SequenceHeader) -> tuple[int, int, int]:
@@ -146,7 +146,7 @@ class DecodePlan:
     """What a decode covers: frames ``[first, end)`` of the stream, in ``clips``."""
 
     parsed: ParsedStream
-    model: CodecModel
+    model: CodecModel | FlowCodec
     first: int
     end: int
     clips: range
@@ -157,7 +157,7 @@ class DecodePlan:
         return self.parsed.header
 
 
-def plan_decode(data: bytes, model: CodecModel | None, start: float = 0.0, duration: float | None = None,
+def plan_decode(data: bytes, model: CodecModel | FlowCodec | None, start: float = 0.0, duration: float | None = None,
                 conceal: bool = False) -> DecodePlan:  # fmt: skip
     """Parse the stream, find its model, and the clips holding ``start`` .. ``start + duration``."""
     parsed = read_stream(data, conceal)
@@ -176,25 +176,31 @@ def plan_decode(data: bytes, model: CodecModel | None, start: float = 0.0, durat
 
 
 def iter_decoded(plan: DecodePlan, *, steps: int | None = None, progress: bool = False, lost: list | None = None):
-    """Yield the planned frames clip by clip (``[t, H, W, 3]`` uint8), entropy-decoding only the
-    GOPs that hold them; concealed spans (seconds) are appended to ``lost``."""
+    """Yield the planned frames clip by clip (``[t, H, W, 3]`` uint8), decoding only the GOPs
+    that hold them; concealed spans (seconds) are appended to ``lost`` once every frame is out.
+    ``steps`` (the diffusion decoder's) does not apply to the key-frame codec."""
     header = plan.header
-    symbols = decode_clips(plan.parsed, plan.model, plan.clips, plan.conceal)
-    fps = float(header.fps)
-    spans = [
-        (c * header.clip_len / fps, (c * header.clip_len + header.frames_in_clip(c)) / fps)
-        for c, s in symbols.items()
-        if s is None
-    ]
-    if lost is not None:
-        lost.extend(_merge(spans))
+    if isinstance(plan.model, FlowCodec):
+        lost_clips: list[int] = []
+        rendered = iter_flow_rendered(plan.parsed, plan.model, plan.clips, plan.conceal, lost_clips, progress)
+    else:
+        symbols = decode_clips(plan.parsed, plan.model, plan.clips, plan.conceal)
+        lost_clips = [c for c, s in symbols.items() if s is None]
+        rendered = iter_rendered(
+            list(symbols.values()), header, plan.model, steps, progress, first_clip=plan.clips.start
+        )
     position = plan.clips.start * header.clip_len
-    rendered = iter_rendered(list(symbols.values()), header, plan.model, steps, progress, first_clip=plan.clips.start)
     for frames in rendered:
         low, high = max(plan.first - position, 0), min(plan.end - position, len(frames))
         position += len(frames)
         if high > low:
             yield frames[low:high]
+    if lost is not None:
+        fps = float(header.fps)
+        spans = [
+            (c * header.clip_len / fps, (c * header.clip_len + header.frames_in_clip(c)) / fps) for c in lost_clips
+        ]
+        lost.extend(_merge(spans))
 
 
 def decode_stream(
@@ -239,8 +245,11 @@ def decompress(
 def symbol_costs(data: bytes, model: CodecModel) -> list[dict]:
     """Per GOP, the information content of its symbols under the tables that code them, in
     bytes: ``{"content_bytes": x, "motion_bytes": [per clip]}``. The payload's excess over their
-    sum is the entropy coder's termination."""
+    sum is the entropy coder's termination. The key-frame codec: ``{"picture_bytes": x,
+    "flow_bytes": y}`` per GOP (see :func:`flowcodec.flow_costs`)."""
     parsed = read_stream(data)
+    if isinstance(model, FlowCodec):
+        return flow_costs(parsed, model)
     clips = decode_clips(parsed, model)
     rows = _stream_prior(parsed, model)
     tables, out = model.tables_at(stream_point(parsed.header)), []

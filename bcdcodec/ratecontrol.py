@@ -19,9 +19,11 @@ import numpy as np
 from .bitstream import read_stream
 from .codec import CodecModel, Variant, encode_variants
 from .errors import InvalidArgumentError, RateOutOfRangeError
+from .flowcodec import FlowCodec, encode_flow_clips, fitted_clips
 from .packing import DEFAULT_GOP_SECONDS, MAX_GOP_SECONDS
 from .settings import SamplerSettings
 from .video import VideoSource
+from .video.fit import to_float, to_uint8
 
 GOP_CANDIDATES = (0.5, 0.75, 1.0, 1.5, DEFAULT_GOP_SECONDS, 3.0, 4.0, 6.0, 8.0)  # seconds
 TOLERANCE = 0.10
@@ -39,9 +41,9 @@ def kbps(size_bytes: int, frames: int, fps) -> float:
     return 8 * size_bytes * float(fps) / frames / 1000
 
 
-def quality_point(model: CodecModel, quality: int) -> int:
+def quality_point(model: CodecModel | FlowCodec, quality: int) -> int:
     """``--quality N`` (1 = lowest rate .. the model's point count) -> operating point index."""
-    count = model.cfg.top_point + 1
+    count = (model.top_point if isinstance(model, FlowCodec) else model.cfg.top_point) + 1
     if not 1 <= quality <= count:
         raise InvalidArgumentError(f"{model.name} has qualities 1..{count}, not {quality}")
     return quality - 1
@@ -119,3 +121,48 @@ def _entropy_bits(rows, precision: int) -> float:
     """Sum over rows of each integer frequency row's entropy in bits."""
     p = rows / float(1 << precision)
     return float(-(p * np.log2(p)).sum())
+
+
+FLOW_GOPS = (DEFAULT_GOP_SECONDS, 4.0, 8.0, 1.0, 0.5)  # tried in this order: the default first
+
+
+def flow_encode_to_rate(
+    source: VideoSource, codec: FlowCodec, target_kbps: float, *, fit: str, progress: bool = False,
+    tolerance: float = TOLERANCE,
+) -> Choice:  # fmt: skip
+    """The key-frame codec's rate control: GOP lengths in ``FLOW_GOPS`` order, and at each the
+    highest operating point whose file is at most ``target_kbps`` + ``tolerance`` (a bisection:
+    rate grows with the point), kept when it is within ``tolerance``. Each try is a real encode of
+    the source's clips, held in memory at the model size as uint8."""
+    if not target_kbps > 0:
+        raise InvalidArgumentError("the target bitrate must be positive")
+    clips = [to_uint8(clip) for clip in fitted_clips(source, codec, fit, progress)]
+    frames = sum(len(c) for c in clips)
+    tried: dict[tuple[int, float], tuple[bytes, float]] = {}
+
+    def attempt(point: int, gop: float) -> float:
+        if (point, gop) not in tried:
+            data = encode_flow_clips(
+                (to_float(c) for c in clips), codec, width=source.width, height=source.height, fps=source.fps,
+                fit=fit, gop_seconds=gop, point=point,
+            )  # fmt: skip
+            tried[point, gop] = data, kbps(len(data), frames, source.fps)
+        return tried[point, gop][1]
+
+    low, high = target_kbps * (1 - tolerance), target_kbps * (1 + tolerance)
+    for gop in FLOW_GOPS:
+        if attempt(0, gop) > high or attempt(codec.top_point, gop) < low:
+            continue
+        lo, hi = 0, codec.top_point  # attempt(lo) <= high; find the highest such point
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            lo, hi = (mid, hi) if attempt(mid, gop) <= high else (lo, mid - 1)
+        if attempt(lo, gop) >= low:
+            data, rate = tried[lo, gop]
+            return Choice(data, Variant(lo, gop), rate)
+    rates = [rate for _, rate in tried.values()]
+    raise RateOutOfRangeError(
+        f"{codec.name} reaches {min(rates):.3g}-{max(rates):.3g} kbit/s on this video "
+        f"({codec.top_point + 1} operating points x GOPs of {min(FLOW_GOPS):g}-{max(FLOW_GOPS):g} s), "
+        f"not {target_kbps:g} within {tolerance:.0%}"
+    )

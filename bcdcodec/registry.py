@@ -13,6 +13,7 @@ from pathlib import Path
 from .errors import ModelLoadError
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
+FLOW_KIND = "key-frame flow"
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class RegisteredModel:
     description: str
     prior_filename: str = ""  # bundled autoregressive motion prior, if any
     prior_sha256: str = ""
+    kind: str = "network"  # or FLOW_KIND: a codec with no weights (bcdcodec.flowcodec)
 
     @property
     def path(self) -> Path:
@@ -33,11 +35,20 @@ class RegisteredModel:
 # Each bundled model comes with the command and log that made it (bcdcodec/weights/NAME.md).
 REGISTRY: tuple[RegisteredModel, ...] = (
     RegisteredModel(
+        name="faces-flow-128",
+        model_id=4,
+        filename="",
+        sha256="",
+        description="Talking heads 128x128 (the default): an AV1 key picture per GOP moved by a coded 4x4 flow, "
+        "6 operating points (--quality 1-6); no learned part",
+        kind=FLOW_KIND,
+    ),
+    RegisteredModel(
         name="faces-128",
         model_id=2,
         filename="faces-128.pt",
         sha256="8e51cf79d07f34e1df0fb9ce3e5d7c401b629d614c19e84eee33e2470e8f6a29",
-        description="Talking heads 128x128 (the default), 8-frame clips, 4 operating points (--quality 1-4)",
+        description="Talking heads 128x128, the diffusion decoder, 8-frame clips, 4 operating points (--quality 1-4)",
         prior_filename="faces-128-prior.pt",
         prior_sha256="5a68fdc0b5d9545231388691d8ff874dac72e56597d31de7c1fd0435dcb707a2",
     ),
@@ -62,7 +73,7 @@ REGISTRY: tuple[RegisteredModel, ...] = (
     ),
 )
 
-DEFAULT_MODEL = "faces-128"  # what real video is coded with unless told
+DEFAULT_MODEL = "faces-flow-128"  # what real video is coded with unless told
 SPRITES_MODEL = "sprites-64"  # what the Sprites commands (eval sprites, bench sprites-test) use by default
 
 

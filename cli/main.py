@@ -20,6 +20,7 @@ from .common import (
     prepare_video_output,
     progress_default,
     refine_option,
+    report_flow_encode,
     report_video,
     symbol_costs_or_none,
 )
@@ -41,7 +42,7 @@ def main() -> None:
 @main.command()
 @click.argument("src", type=click.Path(dir_okay=False))
 @click.argument("dst", type=click.Path(dir_okay=False))
-@click.option("--model", "model_name", help="bundled model name (default: faces-128)")
+@click.option("--model", "model_name", help="bundled model name (default: faces-flow-128)")
 @click.option("--checkpoint", type=click.Path(dir_okay=False), help="a checkpoint file instead of a bundled model")
 @click.option(
     "--kbps",
@@ -120,6 +121,7 @@ def encode(
     from bcdcodec.codec import stream_point
     from bcdcodec.fileio import check_writable
     from bcdcodec.fitcheck import FirstClipCheck
+    from bcdcodec.flowcodec import FlowCodec
     from bcdcodec.ratecontrol import quality_point
     from bcdcodec.settings import SamplerSettings
 
@@ -132,6 +134,20 @@ def encode(
     check_writable(Path(dst), force)
     size_wh = parse_size(size)
     model = load_with_bundled_prior(model_name, checkpoint, prior) if motion_prior else load(model_name, checkpoint)
+    if isinstance(model, FlowCodec):
+        diffusion_only = {"--sampler": sampler != "euler", "--steps": steps, "--seed": seed, "--refine": refine_steps,
+                          "--scene-cut": scene_cut != 1.0 or no_scene_cut}  # fmt: skip
+        given = [name for name, value in diffusion_only.items() if value]
+        if given:
+            raise click.UsageError(f"{', '.join(given)}: not for {model.name} (it has no diffusion decoder)")
+        source = dict(size=size_wh, fps=Fraction(fps).limit_denominator(1001) if fps else None, max_frames=max_frames)
+        data = compress_file(
+            src, dst, model, force=force, fit=fit or model.fit, progress=progress_default(progress),
+            gop_seconds=gop_seconds, point=None if quality is None else quality_point(model, quality),
+            target_kbps=kbps, **source,
+        )  # fmt: skip
+        report_flow_encode(dst, data, model, src, source, fit or model.fit, check)
+        return
     point = None if quality is None else quality_point(model, quality)
     settings = SamplerSettings(sampler, steps or model.cfg.default_steps, seed)
     first_clip = FirstClipCheck(model, settings)
@@ -241,6 +257,14 @@ def models():
     if not registry.REGISTRY:
         click.echo("no bundled models yet; use --checkpoint PATH with a trained checkpoint")
     for entry in registry.REGISTRY:
+        if entry.kind == registry.FLOW_KIND:
+            codec = load_model(entry.name)
+            click.echo(f"{entry.name}\tid {entry.model_id}\tno weights\t{entry.description}")
+            click.echo(
+                f"\tquality 1..{codec.top_point + 1} (default {codec.default_point + 1}): the rate follows the "
+                "video; on the dev talking heads at 25 fps with 2 s GOPs 1.4-3.7 kbit/s (docs/faces.md)"
+            )
+            continue
         size = human_bytes(entry.path.stat().st_size) if entry.path.exists() else "missing"
         click.echo(f"{entry.name}\tid {entry.model_id}\t{size}\t{entry.description}")
         model = load_model(entry.name)

@@ -50,6 +50,14 @@ class SequenceHeader:
         return SamplerSettings(self.sampler_kind, self.sampler_steps or default_steps, self.seed)
 
     @property
+    def output_shape(self) -> tuple[int, int, int]:
+        """``(H, W, 3)`` of decoded frames: the source size, or the coded square for ``crop``."""
+        if self.fit == "crop":
+            side = min(self.source_width, self.source_height)
+            return side, side, 3
+        return self.source_height, self.source_width, 3
+
+    @property
     def seconds(self) -> float:
         return self.frame_count / float(self.fps)
 

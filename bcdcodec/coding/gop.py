@@ -82,7 +82,7 @@ def encode_gop(
     frames = [len(m) for m in motions]
     rows = prior_rows or [None] * len(motions)
     ideal_bits = tables.content_bits(content) + sum(map(tables.motion_bits, motions, rows))
-    for candidate in _endings(flushed, ideal_bits / 8):
+    for candidate in shortest_endings(flushed, ideal_bits / 8):
         try:
             got_content, got_motions = decode_gop(candidate, tables, content.shape[0], frames, fixed_rows)
         except CorruptPacketError:
@@ -92,7 +92,7 @@ def encode_gop(
     raise AssertionError("the flushed range coder output does not decode")  # pragma: no cover
 
 
-def _endings(flushed: bytes, ideal_bytes: float):
+def shortest_endings(flushed: bytes, ideal_bytes: float):
     """Candidate payloads, shortest first, from one byte below the symbols' information content:
     each prefix, then that prefix with its last byte + 1."""
     for size in range(max(1, int(ideal_bytes) - 1), len(flushed) + 1):

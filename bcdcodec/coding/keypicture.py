@@ -1,0 +1,61 @@
+"""A GOP's key picture as an AV1 intra picture: ``[S, S, 3]`` uint8 RGB <-> bytes.
+
+The bytes are one AV1 temporal unit in low-overhead OBU form (a sequence header OBU and one key
+frame, 8-bit 4:2:0), encoded by SVT-AV1 and decoded by dav1d, both through PyAV. AV1 decoding is
+integer arithmetic, so every conforming decoder rebuilds the same YUV picture from these bytes;
+the RGB conversion after it is FFmpeg's. The temporal delimiter OBU the encoder emits first
+(2 bytes) is dropped, and put back before decoding.
+"""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+
+import av
+import numpy as np
+
+from ..errors import CorruptPacketError, InvalidArgumentError
+
+TEMPORAL_DELIMITER = b"\x12\x00"
+MIN_CRF, MAX_CRF = 1, 63
+SVT_PRESET = "4"  # encoder effort: a key picture is small, so spend time on it
+
+
+def encode_picture(picture: np.ndarray, crf: int) -> bytes:
+    """``picture [S, S, 3]`` uint8 RGB (S even, >= 16) -> the AV1 bytes of one intra picture at
+    constant rate factor ``crf`` (1 … 63; higher is smaller)."""
+    if picture.dtype != np.uint8 or picture.ndim != 3 or picture.shape[2] != 3:
+        raise InvalidArgumentError(f"a key picture is [S, S, 3] uint8, got {picture.dtype} {picture.shape}")
+    height, width = picture.shape[:2]
+    if height % 2 or width % 2 or min(height, width) < 16:
+        raise InvalidArgumentError(f"a key picture needs even sides of at least 16 pixels, got {width}x{height}")
+    if not MIN_CRF <= crf <= MAX_CRF:
+        raise InvalidArgumentError(f"crf must be in {MIN_CRF}..{MAX_CRF}, got {crf}")
+    os.environ.setdefault("SVT_LOG", "1")  # errors only: SVT-AV1 prints its banner otherwise
+    context = av.CodecContext.create("libsvtav1", "w")
+    context.width, context.height = width, height
+    context.pix_fmt = "yuv420p"
+    context.time_base = Fraction(1, 25)
+    context.options = {"crf": str(crf), "preset": SVT_PRESET}
+    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(picture), format="rgb24").reformat(format="yuv420p")
+    frame.pts = 0
+    data = b"".join(bytes(packet) for packet in [*context.encode(frame), *context.encode(None)])
+    if data.startswith(TEMPORAL_DELIMITER):
+        data = data[len(TEMPORAL_DELIMITER) :]
+    return data
+
+
+def decode_picture(data: bytes, size: int) -> np.ndarray:
+    """Inverse of :func:`encode_picture`: ``[size, size, 3]`` uint8 RGB. Raises
+    :class:`CorruptPacketError` when the bytes do not decode to one picture of that size."""
+    try:
+        context = av.CodecContext.create("libdav1d", "r")
+        context.options = {"threads": "1"}
+        frames = [*context.decode(av.Packet(TEMPORAL_DELIMITER + bytes(data))), *context.decode(None)]
+    except (av.error.FFmpegError, ValueError) as exc:
+        raise CorruptPacketError(f"key picture does not decode: {exc}") from None
+    if len(frames) != 1 or frames[0].width != size or frames[0].height != size:
+        shapes = ", ".join(f"{f.width}x{f.height}" for f in frames) or "none"
+        raise CorruptPacketError(f"key picture decodes to {shapes}, expected one {size}x{size} picture")
+    return frames[0].to_ndarray(format="rgb24")

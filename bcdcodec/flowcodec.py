@@ -1,0 +1,262 @@
+"""The key-frame codec for talking heads (``faces-flow-128``): every GOP sends one AV1 intra
+picture of its middle frame and, for every frame, a coarse flow that the encoder fits to move that
+picture onto the frame; the decoder warps the picture. No learned part: it is the base the
+talking-head model is measured against and built over (docs/faces.md).
+
+Frames -> GOPs of whole clips -> (key picture, fitted flow symbols) -> GOP payloads
+(:mod:`coding.flow_gop`) -> a 2.x stream; and back, one clip at a time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from .bitstream import HASH_PREFIX_BYTES, MAX_FRAMES, ParsedStream, SequenceHeader, write_stream
+from .clips import iter_clips
+from .coding import flow_gop
+from .coding.keypicture import decode_picture, encode_picture
+from .errors import CorruptPacketError, InvalidArgumentError, ModelMismatchError, VideoError
+from .keyflow import fit_flow, warp
+from .packing import MAX_GOP_SECONDS
+from .video import VideoSource, fit_frames, unfit_frames
+from .video.fit import to_float, to_uint8
+
+SCENE_CUT = 0.45  # a GOP closes early when a clip's first frame differs this much (mean |x|, [-1, 1]); within
+# a GOP of the dev talking heads the first frames of its clips differ by at most 0.29
+
+
+@dataclass(frozen=True)
+class FlowPoint:
+    """One operating point: the key picture's AV1 rate factor (encoder side) and the flow's
+    quantizer step in thousandths of ``grid_sample`` units (what the decoder needs)."""
+
+    crf: int
+    step: int
+
+
+@dataclass(frozen=True)
+class FlowCodec:
+    """A key-frame codec: ``image_size`` square frames, a ``grid`` x ``grid`` flow, GOPs of whole
+    ``clip_len``-frame clips, and its operating points (``--quality 1`` is ``points[0]``)."""
+
+    name: str
+    model_id: int
+    image_size: int
+    grid: int
+    clip_len: int
+    points: tuple[FlowPoint, ...]
+    default_point: int  # the stream's "model's own operating point"
+    description: str = ""
+    fit: str = "fill"  # how frames are fitted to the square unless told (see video.fit)
+
+    @property
+    def top_point(self) -> int:
+        return len(self.points) - 1
+
+    @property
+    def digest(self) -> bytes:
+        """sha256 of what decoding depends on (the header's "weights hash")."""
+        record = {
+            "kind": "key-frame flow",
+            "size": self.image_size,
+            "grid": self.grid,
+            "clip_len": self.clip_len,
+            "steps": [p.step for p in self.points],
+            "default_point": self.default_point,
+            "flow_limit": flow_gop.FLOW_LIMIT,
+            "tables": hashlib.sha256(flow_gop.TABLES.astype("<i8").tobytes()).hexdigest(),
+        }
+        return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).digest()
+
+    @property
+    def hash_prefix(self) -> bytes:
+        return self.digest[:HASH_PREFIX_BYTES]
+
+    def point_of(self, header: SequenceHeader) -> FlowPoint:
+        index = self.default_point if header.operating_point is None else header.operating_point
+        return self.points[index]
+
+
+FACES_FLOW = FlowCodec(
+    name="faces-flow-128",
+    model_id=4,
+    image_size=128,
+    grid=4,
+    clip_len=8,
+    points=(
+        FlowPoint(63, 60),
+        FlowPoint(60, 50),
+        FlowPoint(55, 40),
+        FlowPoint(50, 40),
+        FlowPoint(45, 30),
+        FlowPoint(40, 20),
+    ),
+    default_point=3,
+    description="Talking heads 128x128: an AV1 key picture per GOP moved by a coded 4x4 flow; no learned part",
+)
+
+
+def check_codec(header: SequenceHeader, codec: FlowCodec) -> None:
+    """Refuse a stream that ``codec`` did not make, or one it cannot decode."""
+    if header.model_id != codec.model_id or header.weights_hash != codec.hash_prefix:
+        raise ModelMismatchError(
+            f"stream needs model id {header.model_id} (weights {header.weights_hash.hex()}), "
+            f"got {codec.name} id {codec.model_id} (weights {codec.hash_prefix.hex()})"
+        )
+    if header.version[0] != 2 or header.motion_prior_hash is not None or header.clip_len != codec.clip_len:
+        raise ModelMismatchError(f"{codec.name} decodes 2.x streams of {codec.clip_len}-frame clips without a prior")
+    if header.operating_point is not None and header.operating_point > codec.top_point:
+        raise ModelMismatchError(
+            f"stream uses operating point {header.operating_point}, {codec.name} has 0..{codec.top_point}"
+        )
+
+
+def _code_gop(frames: torch.Tensor, codec: FlowCodec, point: FlowPoint) -> bytes:
+    """Model frames ``[T, 3, S, S]`` in [-1, 1] -> the GOP payload."""
+    picture = encode_picture(to_uint8(frames[len(frames) // 2 : len(frames) // 2 + 1]).numpy()[0], point.crf)
+    key = to_float(torch.from_numpy(decode_picture(picture, codec.image_size))[None])
+    flow = fit_flow(key, frames, codec.grid)
+    symbols = torch.round(flow * 1000 / point.step).clamp(-flow_gop.FLOW_LIMIT, flow_gop.FLOW_LIMIT)
+    return flow_gop.encode_flow_gop(picture, symbols.to(torch.int32).numpy())
+
+
+def fitted_clips(source: VideoSource, codec: FlowCodec, fit: str, progress: bool) -> Iterator[torch.Tensor]:
+    """The source's clips as the codec sees them: ``[t, 3, S, S]`` float in [-1, 1], one at a time."""
+    total = -(-source.frame_count_hint // codec.clip_len) if source.frame_count_hint else None
+    frame_count = 0
+    clips = iter_clips(source.frames, codec.clip_len)
+    for clip in tqdm(clips, total=total, desc="encode", unit="clip", disable=not progress, file=sys.stderr):
+        frame_count += len(clip)
+        if frame_count > MAX_FRAMES:
+            raise VideoError(f"more than {MAX_FRAMES} frames in one stream")
+        yield fit_frames(torch.from_numpy(clip), codec.image_size, fit)
+    if not frame_count:
+        raise VideoError("no frames to encode")
+
+
+def encode_flow_clips(
+    clips: Iterable[torch.Tensor],
+    codec: FlowCodec,
+    *,
+    width: int,
+    height: int,
+    fps: Fraction,
+    fit: str,
+    gop_seconds: float,
+    point: int | None = None,
+) -> bytes:
+    """Model-size clips (from :func:`fitted_clips`) of a ``width`` x ``height`` source at ``fps``
+    -> a 2.0 stream at operating ``point`` (default: the codec's own): a GOP closes every
+    ``gop_seconds`` (whole clips, at least one) and at a scene cut. Holds one GOP in memory."""
+    index = codec.default_point if point is None else point
+    if not 0 <= index <= codec.top_point:
+        raise InvalidArgumentError(f"{codec.name} has operating points 0..{codec.top_point}, not {point}")
+    if not 0 < gop_seconds <= MAX_GOP_SECONDS:
+        raise InvalidArgumentError(f"GOP length must be in (0, {MAX_GOP_SECONDS:g}] seconds")
+    max_clips = max(1, int(gop_seconds * fps / codec.clip_len))
+    gops: list[tuple[int, bytes]] = []
+    held: list[torch.Tensor] = []
+    frame_count = 0
+    for clip in clips:
+        frame_count += len(clip)
+        cut = bool(held) and float((clip[0] - held[0][0]).abs().mean()) > SCENE_CUT
+        if held and (len(held) == max_clips or cut):
+            gops.append((len(held), _code_gop(torch.cat(held), codec, codec.points[index])))
+            held = []
+        held.append(clip)
+    if not held:
+        raise VideoError("no frames to encode")
+    gops.append((len(held), _code_gop(torch.cat(held), codec, codec.points[index])))
+    header = SequenceHeader(
+        model_id=codec.model_id,
+        weights_hash=codec.hash_prefix,
+        source_width=width,
+        source_height=height,
+        fps=fps,
+        frame_count=frame_count,
+        clip_len=codec.clip_len,
+        fit=fit,
+        operating_point=None if index == codec.default_point else index,
+    )
+    return write_stream(header, gops)
+
+
+def encode_flow_source(
+    source: VideoSource, codec: FlowCodec, fit: str, progress: bool, gop_seconds: float, point: int | None = None
+) -> bytes:
+    """:func:`encode_flow_clips` of a video source, streamed (one GOP in memory)."""
+    return encode_flow_clips(
+        fitted_clips(source, codec, fit, progress), codec, width=source.width, height=source.height,
+        fps=source.fps, fit=fit, gop_seconds=gop_seconds, point=point,
+    )  # fmt: skip
+
+
+def iter_model_clips(
+    parsed: ParsedStream, codec: FlowCodec, clips: range, conceal: bool
+) -> Iterator[tuple[int, torch.Tensor | None]]:
+    """Decode the GOPs holding ``clips`` and yield ``(clip index, frames [t, 3, S, S] float in
+    [-1, 1])`` for each, at the model's size. With ``conceal`` a damaged GOP's clips come as
+    ``None``; otherwise it raises :class:`CorruptPacketError`."""
+    header = parsed.header
+    check_codec(header, codec)
+    step = codec.point_of(header).step / 1000
+    for unit in parsed.units:
+        span = range(unit.first_clip, unit.first_clip + unit.clip_count)
+        if not (span.start < clips.stop and clips.start < span.stop):
+            continue
+        counts = [header.frames_in_clip(c) for c in span]
+        try:
+            if unit.payload is None:
+                raise CorruptPacketError(unit.damage)
+            picture, flow = flow_gop.decode_flow_gop(unit.payload, sum(counts), codec.grid)
+            key = to_float(torch.from_numpy(decode_picture(picture, codec.image_size))[None])
+        except CorruptPacketError:
+            if not conceal:
+                raise
+            key = None
+        offsets = np.cumsum([0, *counts])
+        for i, clip in enumerate(span):
+            if clip in clips:
+                motion = torch.from_numpy(flow[offsets[i] : offsets[i + 1]]).float() * step if key is not None else None
+                yield clip, None if key is None else warp(key, motion)
+
+
+def iter_flow_rendered(
+    parsed: ParsedStream, codec: FlowCodec, clips: range, conceal: bool, lost: list | None, progress: bool = False
+) -> Iterator[np.ndarray]:
+    """:func:`iter_model_clips` at the source geometry: each clip's frames ``[t, H, W, 3]``
+    uint8. A concealed clip repeats the last good frame (mid-grey at the start) and its index is
+    appended to ``lost``."""
+    header = parsed.header
+    previous = np.full(header.output_shape, 128, np.uint8)
+    decoded = iter_model_clips(parsed, codec, clips, conceal)
+    for clip, frames in tqdm(decoded, total=len(clips), desc="decode", unit="clip", disable=not progress,
+                             file=sys.stderr):  # fmt: skip
+        if frames is None:
+            out = np.repeat(previous[None], header.frames_in_clip(clip), axis=0)
+            if lost is not None:
+                lost.append(clip)
+        else:
+            out = unfit_frames(frames, header.source_width, header.source_height, header.fit).numpy()
+        previous = out[-1]
+        yield out
+
+
+def flow_costs(parsed: ParsedStream, codec: FlowCodec) -> list[dict]:
+    """Per GOP: its key picture's bytes and its flow's bytes (the rest of the payload)."""
+    check_codec(parsed.header, codec)
+    out = []
+    for unit in parsed.units:
+        frames = sum(parsed.header.frames_in_clip(c) for c in range(unit.first_clip, unit.first_clip + unit.clip_count))
+        picture, _ = flow_gop.decode_flow_gop(unit.payload, frames, codec.grid)
+        out.append({"picture_bytes": len(picture), "flow_bytes": len(unit.payload) - len(picture)})
+    return out
