@@ -54,6 +54,15 @@ class CodecModel:
     def hash_prefix(self) -> bytes:
         return self.digest[:HASH_PREFIX_BYTES]
 
+    @property
+    def top_point(self) -> int:
+        return self.cfg.top_point
+
+    @property
+    def default_point(self) -> int:
+        """The operating point a stream that names none is coded at: the top one."""
+        return self.cfg.top_point
+
     def tables_at(self, point: int | None) -> CodingTables:
         """The tables of operating ``point`` (``None`` or the top point: :attr:`tables`)."""
         if point is None or point == self.cfg.top_point:

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from .bitstream import HASH_PREFIX_BYTES, MAX_FRAMES, ParsedStream, SequenceHeader, write_stream
+from .bitstream import HASH_PREFIX_BYTES, MAX_FRAMES, ParsedStream, SequenceHeader, read_stream, write_stream
 from .clips import iter_clips
 from .coding import flow_gop
 from .coding.keypicture import decode_picture, encode_picture
@@ -200,12 +200,10 @@ def encode_flow_source(
     )  # fmt: skip
 
 
-def iter_model_clips(
-    parsed: ParsedStream, codec: FlowCodec, clips: range, conceal: bool
-) -> Iterator[tuple[int, torch.Tensor | None]]:
-    """Decode the GOPs holding ``clips`` and yield ``(clip index, frames [t, 3, S, S] float in
-    [-1, 1])`` for each, at the model's size. With ``conceal`` a damaged GOP's clips come as
-    ``None``; otherwise it raises :class:`CorruptPacketError`."""
+def iter_gops(parsed: ParsedStream, codec: FlowCodec, clips: range, conceal: bool):
+    """Decode the GOPs holding ``clips``: yields ``(clip indices in clips, key picture [1, 3, S, S]
+    float in [-1, 1], flow [frames, 2, G, G] float per clip)``. With ``conceal`` a damaged GOP
+    comes with ``None`` for the picture and flows; otherwise it raises :class:`CorruptPacketError`."""
     header = parsed.header
     check_codec(header, codec)
     step = codec.point_of(header).step / 1000
@@ -214,6 +212,7 @@ def iter_model_clips(
         if not (span.start < clips.stop and clips.start < span.stop):
             continue
         counts = [header.frames_in_clip(c) for c in span]
+        wanted = [c for c in span if c in clips]
         try:
             if unit.payload is None:
                 raise CorruptPacketError(unit.damage)
@@ -222,12 +221,23 @@ def iter_model_clips(
         except CorruptPacketError:
             if not conceal:
                 raise
-            key = None
+            yield wanted, None, None
+            continue
         offsets = np.cumsum([0, *counts])
-        for i, clip in enumerate(span):
-            if clip in clips:
-                motion = torch.from_numpy(flow[offsets[i] : offsets[i + 1]]).float() * step if key is not None else None
-                yield clip, None if key is None else warp(key, motion)
+        flows = [
+            torch.from_numpy(flow[offsets[c - span.start] : offsets[c - span.start + 1]]).float() * step for c in wanted
+        ]
+        yield wanted, key, flows
+
+
+def iter_model_clips(
+    parsed: ParsedStream, codec: FlowCodec, clips: range, conceal: bool
+) -> Iterator[tuple[int, torch.Tensor | None]]:
+    """Yield ``(clip index, frames [t, 3, S, S] float in [-1, 1])`` for each of ``clips``, at the
+    model's size (see :func:`iter_gops`; a concealed clip's frames are ``None``)."""
+    for wanted, key, flows in iter_gops(parsed, codec, clips, conceal):
+        for i, clip in enumerate(wanted):
+            yield clip, None if key is None else warp(key, flows[i])
 
 
 def iter_flow_rendered(
@@ -249,6 +259,20 @@ def iter_flow_rendered(
             out = unfit_frames(frames, header.source_width, header.source_height, header.fit).numpy()
         previous = out[-1]
         yield out
+
+
+def flow_transfer(content_stream: bytes, motion_stream: bytes, codec: FlowCodec) -> tuple[np.ndarray, Fraction]:
+    """The key picture of GOP *min(g, last)* of ``content_stream`` moved by the flow of GOP *g* of
+    ``motion_stream`` (the motion relative to that GOP's key frame, as a face moves from it):
+    ``([T, H, W, 3] uint8 at the content stream's geometry, the motion stream's fps)``."""
+    content, motion = read_stream(content_stream), read_stream(motion_stream)
+    keys = [key for _, key, _ in iter_gops(content, codec, range(content.header.clip_count), False)]
+    header = content.header
+    out = []
+    for g, (_, _, flows) in enumerate(iter_gops(motion, codec, range(motion.header.clip_count), False)):
+        moved = warp(keys[min(g, len(keys) - 1)], torch.cat(flows))
+        out.append(unfit_frames(moved, header.source_width, header.source_height, header.fit).numpy())
+    return np.concatenate(out), motion.header.fps
 
 
 def flow_costs(parsed: ParsedStream, codec: FlowCodec) -> list[dict]:

@@ -7,6 +7,7 @@ from fractions import Fraction
 from .bitstream import SequenceHeader
 from .codec import CodecModel
 from .decoding import decode_symbols, render_clips
+from .flowcodec import FlowCodec, flow_transfer
 from .symbols import ClipSymbols
 from .video import Video
 
@@ -25,10 +26,18 @@ def mix(content_stream: bytes, motion_stream: bytes, model: CodecModel) -> tuple
 
 
 def transfer(
-    content_stream: bytes, motion_stream: bytes, model: CodecModel, *, steps: int | None = None, progress: bool = False
+    content_stream: bytes,
+    motion_stream: bytes,
+    model: CodecModel | FlowCodec,
+    *,
+    steps: int | None = None,
+    progress: bool = False,
 ) -> Video:
     """Decode clip *i* of ``motion_stream`` with the content latent of clip *min(i, last)* of
     ``content_stream``. The result has the motion stream's frame count and rate, and the content
-    stream's geometry (source size and fit policy) and sampler."""
+    stream's geometry (source size and fit policy) and sampler. The key-frame codec: see
+    :func:`flowcodec.flow_transfer` (``steps`` does not apply)."""
+    if isinstance(model, FlowCodec):
+        return Video(*flow_transfer(content_stream, motion_stream, model))
     header, mixed, fps = mix(content_stream, motion_stream, model)
     return Video(render_clips(mixed, header, model, steps=steps, progress=progress, desc="transfer"), fps)

@@ -22,7 +22,8 @@ from .errors import one_line_errors
     "--model",
     "model_names",
     multiple=True,
-    help="bcdcodec model: bundled name or checkpoint (repeatable; default: sprites-64 on sprites-test, else faces-128)",
+    help="bcdcodec model: bundled name or checkpoint (repeatable; default: sprites-64 on sprites-test, "
+    "else faces-flow-128)",
 )
 @click.option(
     "--gop",
@@ -81,8 +82,9 @@ def bench(
     for name in codecs:
         classical.codec(name)
     models = [api.load_model(name) for name in (model_names or [registry.default_model(suite)])]
-    size = models[0].cfg.image_size
-    if any(m.cfg.image_size != size for m in models):
+    sizes = {m.image_size if isinstance(m, api.FlowCodec) else m.cfg.image_size for m in models}
+    size = sizes.pop()
+    if sizes:
         raise click.UsageError("all --model operating points must share one frame size")
     loaded = load_suite(suite, size=size, count=sequences, frames=frames, seed=seed)
     judge = None

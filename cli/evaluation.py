@@ -168,14 +168,14 @@ def eval_generate(model_name, prior, judge_path, limit, temperature, top_k, seed
 
 @eval_group.command("faces")
 @click.option(
-    "--model", "model_name", default="faces-128", show_default=True, help="bundled model name or checkpoint path"
+    "--model", "model_name", default="faces-flow-128", show_default=True, help="bundled model name or checkpoint path"
 )
 @click.option(
     "--per-source", type=click.IntRange(1), default=4, show_default=True, help="48-frame windows per dev video"
 )
 @click.option("--steps", type=click.IntRange(1, 64), help="sampling steps (default: the model's)")
 @click.option("--prior", type=click.Path(dir_okay=False), help="motion prior for generation (default: the bundled one)")
-@click.option("--quality", type=click.IntRange(1), help="operating point, 1 = lowest rate (default: the highest)")
+@click.option("--quality", type=click.IntRange(1), help="operating point, 1 = lowest rate (default: the model's own)")
 @click.option(
     "--kbps",
     type=click.FloatRange(0, min_open=True),
@@ -206,8 +206,12 @@ def eval_faces(
 
     model = api.load_model(model_name)
     point = None if quality is None else quality_point(model, quality)
+    flow = isinstance(model, api.FlowCodec)
+    if flow and (steps or prior or motion_prior or refine_steps):
+        raise click.UsageError(f"--steps, --prior, --motion-prior and --refine are not for {model.name}")
     try:
-        model = api.attach_prior(model, prior) if prior else api.with_bundled_prior(model)
+        if not flow:
+            model = api.attach_prior(model, prior) if prior else api.with_bundled_prior(model)
     except ModelMismatchError as exc:
         if motion_prior:
             raise
@@ -218,7 +222,7 @@ def eval_faces(
             tools = analyzer()
         except FaceToolsMissing as exc:
             click.echo(f"bcdcodec: {exc}; reporting rate and pixel metrics only", err=True)
-    clips = FaceClips.load("dev", model.cfg.image_size)
+    clips = FaceClips.load("dev", model.image_size if flow else model.cfg.image_size)
     results = evaluate_faces(
         model,
         clips,

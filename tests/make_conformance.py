@@ -52,7 +52,40 @@ def encode_case(model, index: int, case) -> bytes:
                         scene_cut=None)  # fmt: skip
 
 
+KEYFRAME_CASE = ("v2_keyframe_two_gops_128", 20, 128, 128, Fraction(25), "stretch", 0.64)  # GOPs of 2 clips
+KEYFRAME_DIR = OUT / "keyframe"
+
+
+def keyframe_expected(data: bytes) -> dict:
+    """What a key-frame stream (SPEC §4.3) decodes to: per GOP its key picture's bytes (hex) and
+    its flow symbols."""
+    from bcdcodec.bitstream import read_stream
+    from bcdcodec.coding.flow_gop import decode_flow_gop
+    from bcdcodec.flowcodec import FACES_FLOW
+
+    parsed = read_stream(data)
+    gops = []
+    for unit in parsed.units:
+        frames = sum(parsed.header.frames_in_clip(c) for c in range(unit.first_clip, unit.first_clip + unit.clip_count))
+        picture, flow = decode_flow_gop(unit.payload, frames, FACES_FLOW.grid)
+        gops.append({"picture": picture.hex(), "flow": flow.tolist()})
+    return {"info": api.stream_info(data), "gops": gops}
+
+
+def write_keyframe_case() -> None:
+    from bcdcodec.flowcodec import FACES_FLOW
+
+    name, frames, height, width, fps, fit, gop_seconds = KEYFRAME_CASE
+    video = moving_square_video(frames, height, width, seed=11)
+    data = api.compress(video, FACES_FLOW, fps=fps, fit=fit, gop_seconds=gop_seconds)
+    KEYFRAME_DIR.mkdir(exist_ok=True)
+    (KEYFRAME_DIR / f"{name}.bcd").write_bytes(data)
+    (KEYFRAME_DIR / f"{name}.json").write_text(json.dumps(keyframe_expected(data), indent=1) + "\n")
+    print(f"{name}: {len(data)} bytes")
+
+
 def main() -> None:
+    write_keyframe_case()
     model = conformance_model()
     for index, case in enumerate(V2_CASES):
         data = encode_case(model, index, case)

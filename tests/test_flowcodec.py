@@ -125,7 +125,7 @@ def test_decoding_is_the_same_in_another_process_and_thread_count(tmp_path):
     here = api.decompress(data).frames
     script = (
         "import sys, torch, numpy as np; torch.set_num_threads(1); from bcdcodec import api;"
-        f"np.save(sys.argv[2], api.decompress(open(sys.argv[1], 'rb').read()).frames)"
+        "np.save(sys.argv[2], api.decompress(open(sys.argv[1], 'rb').read()).frames)"
     )
     subprocess.run([sys.executable, "-c", script, tmp_path / "a.bcd", tmp_path / "b.npy"], check=True)
     assert np.array_equal(np.load(tmp_path / "b.npy"), here)
@@ -140,3 +140,15 @@ def test_rate_control_lands_within_tolerance_or_says_the_range():
     assert choice.kbps == kbps(len(choice.data), 16, 25)
     with pytest.raises(RateOutOfRangeError, match="kbit/s on this video"):
         flow_encode_to_rate(frames_source(frames, 25), TINY, 1000.0, fit="stretch")
+
+
+def test_partial_decode_and_transfer():
+    frames = panning_video(16)
+    data = api.compress(frames, TINY, fps=25, gop_seconds=0.32, fit="stretch")  # two GOPs of two clips
+    whole = api.decompress(data, TINY).frames
+    part = api.decode_stream(data, TINY, start=0.2, duration=0.24).video.frames  # frames 5 .. 10
+    assert np.array_equal(part, whole[5:11])
+    still = api.compress(frames[:1].repeat(8, axis=0), TINY, fps=25, fit="stretch")
+    moved = api.transfer(still, data, TINY)
+    assert moved.frames.shape == frames.shape and moved.fps == 25
+    assert not np.array_equal(moved.frames[0], moved.frames[-1])  # the still picture moves

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from ..fileio import atomic_path, check_writable
+from ..flowcodec import FlowCodec
 from . import classical
 from .plots import rd_plot
 from .runner import compare, environment, run_bcdcodec, run_classical
@@ -39,7 +40,7 @@ def run_benchmark(
     started = time.time()
     env = environment(suite)  # first: SVT-AV1 reports its version only on its first start-up
     points = []
-    runs = [(m, q, g) for m in models for q in range(m.cfg.top_point + 1) for g in (gops or [None])]
+    runs = [(m, q, g) for m in models for q in range(m.top_point + 1) for g in (gops or [None])]
     for model, quality, gop in runs:  # every operating point of every model, at every GOP length
         point = run_bcdcodec(
             suite, model, judge=judge, steps=steps, progress=progress, gop_seconds=gop, operating_point=quality
@@ -65,15 +66,7 @@ def run_benchmark(
         "environment": env,
         "rate_unit": "whole-file bytes per sequence (the .bcd file; every elementary-stream packet)",
         "classical_settings": {spec.name: spec.settings() for spec in specs},
-        "bcdcodec_models": [
-            {
-                "name": m.name,
-                "sha256": m.digest.hex(),
-                "default_steps": m.cfg.default_steps,
-                "operating_points": [list(p) for p in m.cfg.operating_points],
-            }
-            for m in models
-        ],
+        "bcdcodec_models": [_model_record(m) for m in models],
         "points": points,
         "bcdcodec_vs_classical": comparisons,
         "wall_seconds": round(time.time() - started, 1),
@@ -93,3 +86,19 @@ def write_plots(results: dict, out_dir: str | Path, force: bool = False) -> None
         keys += ["judge_action_accuracy", "judge_attribute_accuracy"]
     for key in keys:
         rd_plot(results["points"], key, Path(out_dir) / f"rd_{key}.png", title, force=force)
+
+
+def _model_record(model) -> dict:
+    """What a report says of a bcdcodec model: name, hash, and what its operating points are."""
+    if isinstance(model, FlowCodec):
+        return {
+            "name": model.name,
+            "sha256": model.digest.hex(),
+            "operating_points": [{"key_picture_crf": p.crf, "flow_step_milli": p.step} for p in model.points],
+        }
+    return {
+        "name": model.name,
+        "sha256": model.digest.hex(),
+        "default_steps": model.cfg.default_steps,
+        "operating_points": [list(p) for p in model.cfg.operating_points],
+    }

@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from .. import __version__, codec, decoding
 from ..evaluation.metrics import ms_ssim, ms_ssim_window, psnr_db, psnr_y_db, ssim
+from ..flowcodec import FlowCodec
 from ..packing import DEFAULT_GOP_SECONDS
 from ..settings import SamplerSettings
 from . import classical
@@ -122,11 +123,13 @@ def run_bcdcodec(
     """One rate point: ``model`` at ``operating_point`` (default: its top one) with GOPs of
     ``gop_seconds`` (default: the encoder's), no scene cuts, so that the GOP length alone sets
     how often content is sent."""
-    settings = SamplerSettings(steps=steps or model.cfg.default_steps)
+    flow = isinstance(model, FlowCodec)
+    settings = None if flow else SamplerSettings(steps=steps or model.cfg.default_steps)
     gop = gop_seconds or DEFAULT_GOP_SECONDS
-    top = model.cfg.top_point
-    quality = "" if not top else f" quality={(top if operating_point is None else operating_point) + 1}/{top + 1}"
-    point = PointResult("bcdcodec", f"{model.name}{quality} gop={gop:g}s steps={settings.steps}")
+    top, chosen = model.top_point, model.default_point if operating_point is None else operating_point
+    quality = "" if not top else f" quality={chosen + 1}/{top + 1}"
+    sampling = "" if flow else f" steps={settings.steps}"
+    point = PointResult("bcdcodec", f"{model.name}{quality} gop={gop:g}s{sampling}")
     decoded_all = []
     for seq in tqdm(suite.sequences, desc=f"bcdcodec {model.name}", disable=not progress, file=sys.stderr, leave=False):
         start = time.perf_counter()

@@ -24,8 +24,9 @@ from tqdm import tqdm
 from .. import codec, decoding
 from ..data.faces import FaceClips
 from ..errors import InvalidArgumentError, RateOutOfRangeError
+from ..flowcodec import FlowCodec
 from ..generate import generate
-from ..ratecontrol import encode_to_rate
+from ..ratecontrol import encode_to_rate, flow_encode_to_rate
 from ..transfer import transfer
 from .face_metrics import (
     FaceAnalyzer,
@@ -48,7 +49,7 @@ def _mean(rows: list[dict], key: str) -> float:
 
 
 def evaluate_faces(
-    model: codec.CodecModel,
+    model: codec.CodecModel | FlowCodec,
     clips: FaceClips,
     *,
     analyzer: FaceAnalyzer | None = None,
@@ -61,7 +62,7 @@ def evaluate_faces(
     progress: bool = False,
 ) -> dict:
     """Rate, quality and (with ``analyzer``) face measurements of ``model`` on ``clips``, each
-    window coded as one file of one GOP at operating ``point`` (default: the top one), its motion
+    window coded as one file of one GOP at operating ``point`` (default: the model's own), its motion
     under the model's prior with ``motion_prior``. With ``kbps`` each window goes through rate
     control instead (the operating point and GOP length that land the file within 10 % of it, as
     ``encode --kbps``); windows it cannot meet are listed under ``rate_missed``. ``refine_steps``:
@@ -89,9 +90,11 @@ def evaluate_faces(
             )
         else:
             try:
-                choice = encode_to_rate(
-                    codec.frames_source(frames, FPS), model, kbps, fit="stretch", motion_prior=motion_prior
-                )
+                source = codec.frames_source(frames, FPS)
+                if isinstance(model, FlowCodec):
+                    choice = flow_encode_to_rate(source, model, kbps, fit="stretch")
+                else:
+                    choice = encode_to_rate(source, model, kbps, fit="stretch", motion_prior=motion_prior)
             except RateOutOfRangeError as exc:
                 missed.append({"window": name, "reason": str(exc)})
                 continue
@@ -127,7 +130,7 @@ def evaluate_faces(
     keys = [k for k in rows[0] if k not in ("window", "quality", "gop_seconds")]
     results = {
         "model": model.name,
-        "quality": (model.cfg.top_point if point is None else point) + 1 if kbps is None else None,
+        "quality": (model.default_point if point is None else point) + 1 if kbps is None else None,
         "target_kbps": kbps,
         "refine_steps": refine_steps,
         "rate_missed": missed,
@@ -141,7 +144,7 @@ def evaluate_faces(
     }
     if analyzer is not None:
         results["transfer"] = _transfers(model, analyzer, streams, tracks, steps, progress)
-        if model.prior is not None:
+        if isinstance(model, codec.CodecModel) and model.prior is not None:
             results["generation"] = _generation(model, analyzer, streams, tracks, steps)
     return _json_ready(results)
 
