@@ -25,7 +25,7 @@ from .clips import iter_clips
 from .coding import flow_gop
 from .coding.keypicture import decode_picture, encode_picture
 from .errors import CorruptPacketError, InvalidArgumentError, ModelMismatchError, VideoError
-from .keyflow import fit_flow, warp
+from .keyflow import coded_frames, fit_flow, interpolate, warp
 from .packing import MAX_GOP_SECONDS
 from .video import VideoSource, fit_frames, unfit_frames
 from .video.fit import to_float, to_uint8
@@ -36,11 +36,13 @@ SCENE_CUT = 0.45  # a GOP closes early when a clip's first frame differs this mu
 
 @dataclass(frozen=True)
 class FlowPoint:
-    """One operating point: the key picture's AV1 rate factor (encoder side) and the flow's
-    quantizer step in thousandths of ``grid_sample`` units (what the decoder needs)."""
+    """One operating point: the key picture's AV1 rate factor (encoder side), and what the decoder
+    needs: the flow's quantizer step in thousandths of ``grid_sample`` units and the interval
+    between the frames that carry a flow (:func:`keyflow.coded_frames`)."""
 
     crf: int
     step: int
+    interval: int
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class FlowCodec:
             "grid": self.grid,
             "clip_len": self.clip_len,
             "steps": [p.step for p in self.points],
+            "intervals": [p.interval for p in self.points],
             "default_point": self.default_point,
             "flow_limit": flow_gop.FLOW_LIMIT,
             "tables": hashlib.sha256(flow_gop.TABLES.astype("<i8").tobytes()).hexdigest(),
@@ -93,12 +96,12 @@ FACES_FLOW = FlowCodec(
     grid=4,
     clip_len=8,
     points=(
-        FlowPoint(63, 60),
-        FlowPoint(60, 50),
-        FlowPoint(55, 40),
-        FlowPoint(50, 40),
-        FlowPoint(45, 30),
-        FlowPoint(40, 20),
+        FlowPoint(63, 60, 2),
+        FlowPoint(60, 50, 2),
+        FlowPoint(55, 40, 2),
+        FlowPoint(50, 40, 2),
+        FlowPoint(45, 30, 2),
+        FlowPoint(40, 20, 2),
     ),
     default_point=3,
     description="Talking heads 128x128: an AV1 key picture per GOP moved by a coded 4x4 flow; no learned part",
@@ -121,10 +124,11 @@ def check_codec(header: SequenceHeader, codec: FlowCodec) -> None:
 
 
 def _code_gop(frames: torch.Tensor, codec: FlowCodec, point: FlowPoint) -> bytes:
-    """Model frames ``[T, 3, S, S]`` in [-1, 1] -> the GOP payload."""
+    """Model frames ``[T, 3, S, S]`` in [-1, 1] -> the GOP payload: the middle frame as the key
+    picture, the flow fitted to the decoded picture at the coded frames."""
     picture = encode_picture(to_uint8(frames[len(frames) // 2 : len(frames) // 2 + 1]).numpy()[0], point.crf)
     key = to_float(torch.from_numpy(decode_picture(picture, codec.image_size))[None])
-    flow = fit_flow(key, frames, codec.grid)
+    flow = fit_flow(key, frames[coded_frames(len(frames), point.interval)], codec.grid)
     symbols = torch.round(flow * 1000 / point.step).clamp(-flow_gop.FLOW_LIMIT, flow_gop.FLOW_LIMIT)
     return flow_gop.encode_flow_gop(picture, symbols.to(torch.int32).numpy())
 
@@ -206,7 +210,7 @@ def iter_gops(parsed: ParsedStream, codec: FlowCodec, clips: range, conceal: boo
     comes with ``None`` for the picture and flows; otherwise it raises :class:`CorruptPacketError`."""
     header = parsed.header
     check_codec(header, codec)
-    step = codec.point_of(header).step / 1000
+    point = codec.point_of(header)
     for unit in parsed.units:
         span = range(unit.first_clip, unit.first_clip + unit.clip_count)
         if not (span.start < clips.stop and clips.start < span.stop):
@@ -216,17 +220,17 @@ def iter_gops(parsed: ParsedStream, codec: FlowCodec, clips: range, conceal: boo
         try:
             if unit.payload is None:
                 raise CorruptPacketError(unit.damage)
-            picture, flow = flow_gop.decode_flow_gop(unit.payload, sum(counts), codec.grid)
+            coded = coded_frames(sum(counts), point.interval)
+            picture, symbols = flow_gop.decode_flow_gop(unit.payload, len(coded), codec.grid)
             key = to_float(torch.from_numpy(decode_picture(picture, codec.image_size))[None])
         except CorruptPacketError:
             if not conceal:
                 raise
             yield wanted, None, None
             continue
+        flow = interpolate(torch.from_numpy(symbols).float() * (point.step / 1000), coded)
         offsets = np.cumsum([0, *counts])
-        flows = [
-            torch.from_numpy(flow[offsets[c - span.start] : offsets[c - span.start + 1]]).float() * step for c in wanted
-        ]
+        flows = [flow[offsets[c - span.start] : offsets[c - span.start + 1]] for c in wanted]
         yield wanted, key, flows
 
 
@@ -278,9 +282,10 @@ def flow_transfer(content_stream: bytes, motion_stream: bytes, codec: FlowCodec)
 def flow_costs(parsed: ParsedStream, codec: FlowCodec) -> list[dict]:
     """Per GOP: its key picture's bytes and its flow's bytes (the rest of the payload)."""
     check_codec(parsed.header, codec)
+    interval = codec.point_of(parsed.header).interval
     out = []
     for unit in parsed.units:
         frames = sum(parsed.header.frames_in_clip(c) for c in range(unit.first_clip, unit.first_clip + unit.clip_count))
-        picture, _ = flow_gop.decode_flow_gop(unit.payload, frames, codec.grid)
+        picture, _ = flow_gop.decode_flow_gop(unit.payload, len(coded_frames(frames, interval)), codec.grid)
         out.append({"picture_bytes": len(picture), "flow_bytes": len(unit.payload) - len(picture)})
     return out

@@ -26,7 +26,7 @@ TINY = FlowCodec(
     image_size=32,
     grid=2,
     clip_len=4,
-    points=(FlowPoint(63, 80), FlowPoint(45, 40), FlowPoint(20, 20)),
+    points=(FlowPoint(63, 80, 2), FlowPoint(45, 40, 1), FlowPoint(20, 20, 1)),
     default_point=1,
 )
 

@@ -1,7 +1,7 @@
 """A GOP's key picture as an AV1 intra picture: ``[S, S, 3]`` uint8 RGB <-> bytes.
 
 The bytes are one AV1 temporal unit in low-overhead OBU form (a sequence header OBU and one key
-frame, 8-bit 4:2:0), encoded by SVT-AV1 and decoded by dav1d, both through PyAV. AV1 decoding is
+frame, 8-bit 4:2:0), encoded by SVT-AV1 (still-picture mode) and decoded by dav1d, both through PyAV. AV1 decoding is
 integer arithmetic, so every conforming decoder rebuilds the same YUV picture from these bytes;
 the RGB conversion after it is FFmpeg's. The temporal delimiter OBU the encoder emits first
 (2 bytes) is dropped, and put back before decoding.
@@ -19,7 +19,10 @@ from ..errors import CorruptPacketError, InvalidArgumentError
 
 TEMPORAL_DELIMITER = b"\x12\x00"
 MIN_CRF, MAX_CRF = 1, 63
-SVT_PRESET = "4"  # encoder effort: a key picture is small, so spend time on it
+SVT_PRESET = "0"  # the most thorough: about 0.1 s for a 128x128 picture
+# still-picture coding (a reduced sequence header): at preset 0 on 11 dev key frames, crf 47 gives
+# 339 B at 30.7 dB against 338 B at 30.6 dB without it (crf 50)
+SVT_PARAMS = "avif=1"
 
 
 def encode_picture(picture: np.ndarray, crf: int) -> bytes:
@@ -37,7 +40,7 @@ def encode_picture(picture: np.ndarray, crf: int) -> bytes:
     context.width, context.height = width, height
     context.pix_fmt = "yuv420p"
     context.time_base = Fraction(1, 25)
-    context.options = {"crf": str(crf), "preset": SVT_PRESET}
+    context.options = {"crf": str(crf), "preset": SVT_PRESET, "svtav1-params": SVT_PARAMS}
     frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(picture), format="rgb24").reformat(format="yuv420p")
     frame.pts = 0
     data = b"".join(bytes(packet) for packet in [*context.encode(frame), *context.encode(None)])
