@@ -95,15 +95,17 @@ FACES_FLOW = FlowCodec(
     image_size=128,
     grid=4,
     clip_len=8,
+    # measured on the 11 dev windows (one 48-frame GOP each, docs/faces.md): 0.94 … 3.38 kbit/s
     points=(
-        FlowPoint(63, 60, 2),
-        FlowPoint(60, 50, 2),
-        FlowPoint(55, 40, 2),
-        FlowPoint(50, 40, 2),
-        FlowPoint(45, 30, 2),
-        FlowPoint(40, 20, 2),
+        FlowPoint(60, 60, 4),
+        FlowPoint(56, 50, 2),
+        FlowPoint(52, 50, 2),
+        FlowPoint(47, 40, 2),
+        FlowPoint(44, 30, 2),
+        FlowPoint(40, 30, 2),
+        FlowPoint(36, 20, 2),
     ),
-    default_point=3,
+    default_point=4,
     description="Talking heads 128x128: an AV1 key picture per GOP moved by a coded 4x4 flow; no learned part",
 )
 

@@ -59,7 +59,9 @@ def fit_flow(picture: torch.Tensor, frames: torch.Tensor, grid: int) -> torch.Te
     with torch.enable_grad():
         for size, down in levels:
             flow = F.interpolate(flow, size=(size, size), mode="bilinear", align_corners=False).requires_grad_(True)
-            small, targets = (F.avg_pool2d(picture, down), F.avg_pool2d(frames, down)) if down > 1 else (picture, frames)
+            small, targets = (
+                (F.avg_pool2d(picture, down), F.avg_pool2d(frames, down)) if down > 1 else (picture, frames)
+            )
             optimizer = torch.optim.Adam([flow], lr=FIT_LR)
             for _ in range(FIT_STEPS):
                 loss = ((warp(small, flow) - targets) ** 2).mean()

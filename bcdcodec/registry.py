@@ -40,7 +40,7 @@ REGISTRY: tuple[RegisteredModel, ...] = (
         filename="",
         sha256="",
         description="Talking heads 128x128 (the default): an AV1 key picture per GOP moved by a coded 4x4 flow, "
-        "6 operating points (--quality 1-6); no learned part",
+        "7 operating points (--quality 1-7); no learned part",
         kind=FLOW_KIND,
     ),
     RegisteredModel(

@@ -62,12 +62,14 @@ def keyframe_expected(data: bytes) -> dict:
     from bcdcodec.bitstream import read_stream
     from bcdcodec.coding.flow_gop import decode_flow_gop
     from bcdcodec.flowcodec import FACES_FLOW
+    from bcdcodec.keyflow import coded_frames
 
     parsed = read_stream(data)
     gops = []
     for unit in parsed.units:
         frames = sum(parsed.header.frames_in_clip(c) for c in range(unit.first_clip, unit.first_clip + unit.clip_count))
-        picture, flow = decode_flow_gop(unit.payload, frames, FACES_FLOW.grid)
+        coded = coded_frames(frames, FACES_FLOW.point_of(parsed.header).interval)
+        picture, flow = decode_flow_gop(unit.payload, len(coded), FACES_FLOW.grid)
         gops.append({"picture": picture.hex(), "flow": flow.tolist()})
     return {"info": api.stream_info(data), "gops": gops}
 
