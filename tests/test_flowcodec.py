@@ -152,3 +152,30 @@ def test_partial_decode_and_transfer():
     moved = api.transfer(still, data, TINY)
     assert moved.frames.shape == frames.shape and moved.fps == 25
     assert not np.array_equal(moved.frames[0], moved.frames[-1])  # the still picture moves
+
+
+def test_an_oversized_key_picture_is_refused_before_decoding():
+    big = encode_picture(np.full((64, 64, 3), 90, np.uint8), 50)
+    with pytest.raises(CorruptPacketError, match="does not decode"):
+        decode_picture(big, 32)
+
+
+def test_damaged_streams_fail_with_a_stream_error_only():
+    from bcdcodec.errors import StreamError
+
+    data = api.compress(panning_video(8), TINY, fps=25, fit="stretch")
+    rng = np.random.default_rng(0)
+    outcomes = set()
+    for _ in range(150):
+        damaged = bytearray(data)
+        for at in rng.integers(0, len(data), rng.integers(1, 4)):
+            damaged[at] = rng.integers(0, 256)
+        cut = bytes(damaged[: rng.integers(1, len(data) + 1)]) if rng.random() < 0.3 else bytes(damaged)
+        try:
+            api.decompress(cut, TINY)
+            outcomes.add("decoded")
+        except StreamError as exc:
+            outcomes.add(type(exc).__name__)
+        except ModelMismatchError:
+            outcomes.add("ModelMismatchError")  # the header's id or hash was hit
+    assert "CorruptPacketError" in outcomes

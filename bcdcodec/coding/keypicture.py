@@ -54,7 +54,8 @@ def decode_picture(data: bytes, size: int) -> np.ndarray:
     :class:`CorruptPacketError` when the bytes do not decode to one picture of that size."""
     try:
         context = av.CodecContext.create("libdav1d", "r")
-        context.options = {"threads": "1"}
+        # dav1d refuses a picture above this many pixels before allocating it (a crafted header)
+        context.options = {"threads": "1", "max_pixels": str(size * size)}
         frames = [*context.decode(av.Packet(TEMPORAL_DELIMITER + bytes(data))), *context.decode(None)]
     except (av.error.FFmpegError, ValueError) as exc:
         raise CorruptPacketError(f"key picture does not decode: {exc}") from None
