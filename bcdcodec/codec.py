@@ -106,6 +106,8 @@ def attach_prior(model: CodecModel, path: str | Path) -> CodecModel:
 def with_bundled_prior(model: CodecModel) -> CodecModel:
     """``model`` with the motion prior bundled beside it (sha256-checked); a model that already
     has a prior is returned as is. Raises :class:`ModelMismatchError` when none is bundled."""
+    if isinstance(model, FlowCodec):
+        raise ModelMismatchError(f"{model.name} has no motion prior (it codes a picture and a flow, no motion codes)")
     if model.prior is not None:
         return model
     try:

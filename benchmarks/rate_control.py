@@ -8,8 +8,9 @@
    ``--data talking-heads``: 48-frame windows of the dev people (at most ``--clips``, up to 4 per
    person), each one file of one 2-second GOP at 25 fps.
 2. ``--kbps``: ``--targets`` targets spread geometrically over the model's range on this set;
-   each clip encoded through rate control (every operating point and GOP length): the share of
-   files that land within 10 % of the target (the rest are refused with the range the model
+   each clip encoded through rate control (``encode --kbps``; for the key-frame codec its own,
+   ``ratecontrol.flow_encode_to_rate``): the share of files that land within 10 % of the target
+   (the rest are refused with the range the model
    reaches on that clip).
 
 Needs the data under $BCDCODEC_DATA (or ../shared/data).
@@ -18,6 +19,7 @@ Needs the data under $BCDCODEC_DATA (or ../shared/data).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 
@@ -27,8 +29,9 @@ from bcdcodec import codec, decoding
 from bcdcodec.data.sprites import build_split
 from bcdcodec.errors import RateOutOfRangeError
 from bcdcodec.evaluation.metrics import psnr_db
+from bcdcodec.flowcodec import FlowCodec
 from bcdcodec.paths import cache_dir
-from bcdcodec.ratecontrol import encode_to_rate, kbps
+from bcdcodec.ratecontrol import encode_to_rate, flow_encode_to_rate, kbps
 
 
 def _clips(data: str, size: int, count: int, seed: int) -> list[np.ndarray]:
@@ -51,9 +54,10 @@ def main() -> None:
     parser.add_argument("--json-out")
     args = parser.parse_args()
     model = codec.load_model(args.model)
-    videos = _clips(args.data, model.cfg.image_size, args.clips, args.seed)
+    flow = isinstance(model, FlowCodec)
+    videos = _clips(args.data, model.image_size if flow else model.cfg.image_size, args.clips, args.seed)
     frames = len(videos[0])
-    points = range(model.cfg.top_point + 1)
+    points = range(model.top_point + 1)
     sizes = np.zeros((len(videos), len(points)), dtype=np.int64)
     psnrs = np.zeros_like(sizes, dtype=np.float64)
     for i, video in enumerate(videos):
@@ -68,7 +72,9 @@ def main() -> None:
         hits = 0
         for video in videos:
             try:
-                choice = encode_to_rate(codec.frames_source(video, 25), model, float(target), fit="stretch")
+                source = codec.frames_source(video, 25)
+                rate_control = flow_encode_to_rate if flow else encode_to_rate
+                choice = rate_control(source, model, float(target), fit="stretch")
                 hits += abs(choice.kbps - target) <= 0.1 * target
             except RateOutOfRangeError:
                 pass
@@ -81,7 +87,9 @@ def main() -> None:
         "qualities": [
             {
                 "quality": p + 1,
-                "operating_point": list(model.cfg.operating_points[p]),
+                "operating_point": list(
+                    dataclasses.astuple(model.points[p]) if flow else model.cfg.operating_points[p]
+                ),
                 "file_bytes_per_clip_mean": round(float(sizes[:, p].mean()), 2),
                 "kbps_at_25fps": round(rates[p], 3),
                 "psnr_db": round(float(psnrs[:, p].mean()), 2),

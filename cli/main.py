@@ -262,7 +262,7 @@ def models():
             click.echo(f"{entry.name}\tid {entry.model_id}\tno weights\t{entry.description}")
             click.echo(
                 f"\tquality 1..{codec.top_point + 1} (default {codec.default_point + 1}): the rate follows the "
-                "video; on the dev talking heads at 25 fps with 2 s GOPs 1.4-3.7 kbit/s (docs/faces.md)"
+                "video; on the dev talking heads at 25 fps with 2 s GOPs 0.95-3.4 kbit/s (docs/faces-flow.md)"
             )
             continue
         size = human_bytes(entry.path.stat().st_size) if entry.path.exists() else "missing"

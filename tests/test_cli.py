@@ -124,3 +124,18 @@ def test_demo_runs_the_whole_codec(tmp_path, tiny_checkpoint):
     assert {p.name for p in (tmp_path / "d").iterdir()} == {"sample.mp4", "sample.bcd", "decoded.mp4"}
     again = run_cli("demo", "--model", tiny_checkpoint, "--source", "procedural", "--out", tmp_path / "d")
     assert again.returncode == 2  # existing outputs need -f
+
+
+def test_the_default_codec_for_video_is_the_key_frame_codec(tmp_path, sample_mp4):
+    bcd, out = tmp_path / "a.bcd", tmp_path / "a.mp4"
+    enc = run_cli("encode", sample_mp4, bcd, "--quality", "3")
+    assert enc.returncode == 0, enc.stderr
+    assert "10 frames in 1 GOP" in enc.stdout and "quality 3 of 7" in enc.stdout
+    assert "first clip decodes at" in enc.stdout
+    info = run_cli("info", bcd)
+    assert "model id 4" in info.stdout and "key picture" in info.stdout, info.stderr
+    dec = run_cli("decode", bcd, out)
+    assert dec.returncode == 0 and "10 frames of 32x24" in dec.stdout, dec.stderr
+    _assert_one_line_error(run_cli("encode", sample_mp4, tmp_path / "b.bcd", "--steps", "3"), 2)
+    _assert_one_line_error(run_cli("generate", "--content", bcd, "--frames", "8", tmp_path / "g.mp4"), 4)
+    assert not (tmp_path / "b.bcd").exists() and not (tmp_path / "g.mp4").exists()
