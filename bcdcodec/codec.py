@@ -8,7 +8,6 @@ evaluation, benchmarks, motion transfer and generation.
 from __future__ import annotations
 
 import dataclasses
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -16,12 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from . import registry
-from .bitstream import HASH_PREFIX_BYTES, MAX_FRAMES, SequenceHeader, write_stream
+from .bitstream import HASH_PREFIX_BYTES, SequenceHeader, write_stream
 from .checkpoint import load_checkpoint, weights_digest
-from .clips import iter_clips
+from .clips import fitted_clips
 from .coding.tables import CodingTables
 from .errors import InvalidArgumentError, ModelLoadError, ModelMismatchError, VideoError
 from .flowcodec import FACES_FLOW, FlowCodec, encode_flow_source
@@ -32,7 +30,7 @@ from .refine import ContentRefiner
 from .settings import SamplerSettings
 from .symbols import ClipSymbols
 from .typicality import ContentTypicality
-from .video import Video, VideoSource, fit_frames
+from .video import Video, VideoSource
 
 
 @dataclass
@@ -207,21 +205,14 @@ def encode_variants(
         )
         for v, point in zip(variants, chosen)
     ]
-    total = -(-source.frame_count_hint // cfg.clip_len) if source.frame_count_hint else None
     frame_count = 0
-    clips = iter_clips(source.frames, cfg.clip_len)
-    for clip in tqdm(clips, total=total, desc="encode", unit="clip", disable=not progress, file=sys.stderr):
-        frame_count += len(clip)
-        if frame_count > MAX_FRAMES:
-            raise VideoError(f"more than {MAX_FRAMES} frames in one stream")
-        fitted = fit_frames(torch.from_numpy(clip), cfg.image_size, fit)
+    for fitted in fitted_clips(source, cfg.clip_len, cfg.image_size, fit, progress):
+        frame_count += len(fitted)
         symbols = dict(zip(points, model.net.encode_points(fitted, points)))
-        if probe is not None and frame_count == len(clip):
+        if probe is not None and frame_count == len(fitted):
             probe(fitted, symbols)
         for point, writer in zip(chosen, writers):
             writer.add(symbols[point], fitted if refine_steps else None)
-    if not frame_count:
-        raise VideoError("no frames to encode")
     default_sampler = sampler.kind == "euler" and sampler.steps == cfg.default_steps
     streams = []
     for variant, writer in zip(variants, writers):

@@ -20,14 +20,14 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from .bitstream import HASH_PREFIX_BYTES, MAX_FRAMES, ParsedStream, SequenceHeader, read_stream, write_stream
-from .clips import iter_clips
+from .bitstream import HASH_PREFIX_BYTES, ParsedStream, SequenceHeader, read_stream, write_stream
+from .clips import fitted_clips
 from .coding import flow_gop
 from .coding.keypicture import decode_picture, encode_picture
 from .errors import CorruptPacketError, InvalidArgumentError, ModelMismatchError, VideoError
 from .keyflow import coded_frames, fit_flow, interpolate, warp
 from .packing import MAX_GOP_SECONDS
-from .video import VideoSource, fit_frames, unfit_frames
+from .video import VideoSource, unfit_frames
 from .video.fit import to_float, to_uint8
 
 SCENE_CUT = 0.45  # a GOP closes early when a clip's first frame differs this much (mean |x|, [-1, 1]); within
@@ -135,20 +135,6 @@ def _code_gop(frames: torch.Tensor, codec: FlowCodec, point: FlowPoint) -> bytes
     return flow_gop.encode_flow_gop(picture, symbols.to(torch.int32).numpy())
 
 
-def fitted_clips(source: VideoSource, codec: FlowCodec, fit: str, progress: bool) -> Iterator[torch.Tensor]:
-    """The source's clips as the codec sees them: ``[t, 3, S, S]`` float in [-1, 1], one at a time."""
-    total = -(-source.frame_count_hint // codec.clip_len) if source.frame_count_hint else None
-    frame_count = 0
-    clips = iter_clips(source.frames, codec.clip_len)
-    for clip in tqdm(clips, total=total, desc="encode", unit="clip", disable=not progress, file=sys.stderr):
-        frame_count += len(clip)
-        if frame_count > MAX_FRAMES:
-            raise VideoError(f"more than {MAX_FRAMES} frames in one stream")
-        yield fit_frames(torch.from_numpy(clip), codec.image_size, fit)
-    if not frame_count:
-        raise VideoError("no frames to encode")
-
-
 def encode_flow_clips(
     clips: Iterable[torch.Tensor],
     codec: FlowCodec,
@@ -200,9 +186,10 @@ def encode_flow_source(
     source: VideoSource, codec: FlowCodec, fit: str, progress: bool, gop_seconds: float, point: int | None = None
 ) -> bytes:
     """:func:`encode_flow_clips` of a video source, streamed (one GOP in memory)."""
+    clips = fitted_clips(source, codec.clip_len, codec.image_size, fit, progress)
     return encode_flow_clips(
-        fitted_clips(source, codec, fit, progress), codec, width=source.width, height=source.height,
-        fps=source.fps, fit=fit, gop_seconds=gop_seconds, point=point,
+        clips, codec, width=source.width, height=source.height, fps=source.fps, fit=fit, gop_seconds=gop_seconds,
+        point=point,
     )  # fmt: skip
 
 

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .bitstream import read_stream
+from .clips import fitted_clips
 from .codec import CodecModel, Variant, encode_variants
 from .errors import InvalidArgumentError, RateOutOfRangeError
-from .flowcodec import FlowCodec, encode_flow_clips, fitted_clips
+from .flowcodec import FlowCodec, encode_flow_clips
 from .packing import DEFAULT_GOP_SECONDS, MAX_GOP_SECONDS
 from .settings import SamplerSettings
 from .video import VideoSource
@@ -136,7 +137,7 @@ def flow_encode_to_rate(
     the source's clips, held in memory at the model size as uint8."""
     if not target_kbps > 0:
         raise InvalidArgumentError("the target bitrate must be positive")
-    clips = [to_uint8(clip) for clip in fitted_clips(source, codec, fit, progress)]
+    clips = [to_uint8(clip) for clip in fitted_clips(source, codec.clip_len, codec.image_size, fit, progress)]
     frames = sum(len(c) for c in clips)
     tried: dict[tuple[int, float], tuple[bytes, float]] = {}
 
