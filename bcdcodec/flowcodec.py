@@ -9,6 +9,7 @@ Frames -> GOPs of whole clips -> (key picture, fitted flow symbols) -> GOP paylo
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import sys
@@ -145,16 +146,20 @@ def encode_flow_clips(
     fit: str,
     gop_seconds: float,
     point: int | None = None,
+    crf: int | None = None,
 ) -> bytes:
-    """Model-size clips (from :func:`fitted_clips`) of a ``width`` x ``height`` source at ``fps``
-    -> a 2.0 stream at operating ``point`` (default: the codec's own): a GOP closes every
-    ``gop_seconds`` (whole clips, at least one) and at a scene cut. Holds one GOP in memory."""
+    """Model-size clips (from :func:`clips.fitted_clips`) of a ``width`` x ``height`` source at
+    ``fps`` -> a 2.0 stream at operating ``point`` (default: the codec's own), its key pictures at
+    ``crf`` instead of the point's when given (the decoder does not need it: rate control tunes
+    it): a GOP closes every ``gop_seconds`` (whole clips, at least one) and at a scene cut. Holds
+    one GOP in memory."""
     index = codec.default_point if point is None else point
     if not 0 <= index <= codec.top_point:
         raise InvalidArgumentError(f"{codec.name} has operating points 0..{codec.top_point}, not {point}")
     if not 0 < gop_seconds <= MAX_GOP_SECONDS:
         raise InvalidArgumentError(f"GOP length must be in (0, {MAX_GOP_SECONDS:g}] seconds")
     max_clips = max(1, int(gop_seconds * fps / codec.clip_len))
+    chosen = codec.points[index] if crf is None else dataclasses.replace(codec.points[index], crf=crf)
     gops: list[tuple[int, bytes]] = []
     held: list[torch.Tensor] = []
     frame_count = 0
@@ -162,12 +167,12 @@ def encode_flow_clips(
         frame_count += len(clip)
         cut = bool(held) and float((clip[0] - held[0][0]).abs().mean()) > SCENE_CUT
         if held and (len(held) == max_clips or cut):
-            gops.append((len(held), _code_gop(torch.cat(held), codec, codec.points[index])))
+            gops.append((len(held), _code_gop(torch.cat(held), codec, chosen)))
             held = []
         held.append(clip)
     if not held:
         raise VideoError("no frames to encode")
-    gops.append((len(held), _code_gop(torch.cat(held), codec, codec.points[index])))
+    gops.append((len(held), _code_gop(torch.cat(held), codec, chosen)))
     header = SequenceHeader(
         model_id=codec.model_id,
         weights_hash=codec.hash_prefix,

@@ -19,6 +19,7 @@ import numpy as np
 from .bitstream import read_stream
 from .clips import fitted_clips
 from .codec import CodecModel, Variant, encode_variants
+from .coding.keypicture import MAX_CRF
 from .errors import InvalidArgumentError, RateOutOfRangeError
 from .flowcodec import FlowCodec, encode_flow_clips
 from .packing import DEFAULT_GOP_SECONDS, MAX_GOP_SECONDS
@@ -131,39 +132,61 @@ def flow_encode_to_rate(
     source: VideoSource, codec: FlowCodec, target_kbps: float, *, fit: str, progress: bool = False,
     tolerance: float = TOLERANCE,
 ) -> Choice:  # fmt: skip
-    """The key-frame codec's rate control: GOP lengths in ``FLOW_GOPS`` order, and at each the
+    """The key-frame codec's rate control. GOP lengths in ``FLOW_GOPS`` order; at each, the
     highest operating point whose file is at most ``target_kbps`` + ``tolerance`` (a bisection:
-    rate grows with the point), kept when it is within ``tolerance``. Each try is a real encode of
+    rate grows with the point) is kept when it is within ``tolerance``; otherwise that point's key
+    pictures are coded at a lower AV1 rate factor than its own (but not below the next point's;
+    above quality 1's up to 63 for targets below it), bisected for the file that lands. The rate
+    factor is the encoder's alone: the stream stays at the point. Each try is a real encode of
     the source's clips, held in memory at the model size as uint8."""
     if not target_kbps > 0:
         raise InvalidArgumentError("the target bitrate must be positive")
     clips = [to_uint8(clip) for clip in fitted_clips(source, codec.clip_len, codec.image_size, fit, progress)]
     frames = sum(len(c) for c in clips)
-    tried: dict[tuple[int, float], tuple[bytes, float]] = {}
+    tried: dict[tuple[int, float, int], tuple[bytes, float]] = {}
 
-    def attempt(point: int, gop: float) -> float:
-        if (point, gop) not in tried:
+    def attempt(point: int, gop: float, crf: int | None = None) -> float:
+        crf = codec.points[point].crf if crf is None else crf
+        if (point, gop, crf) not in tried:
             data = encode_flow_clips(
                 (to_float(c) for c in clips), codec, width=source.width, height=source.height, fps=source.fps,
-                fit=fit, gop_seconds=gop, point=point,
+                fit=fit, gop_seconds=gop, point=point, crf=crf,
             )  # fmt: skip
-            tried[point, gop] = data, kbps(len(data), frames, source.fps)
-        return tried[point, gop][1]
+            tried[point, gop, crf] = data, kbps(len(data), frames, source.fps)
+        return tried[point, gop, crf][1]
+
+    def chosen(point: int, gop: float, crf: int | None = None) -> Choice:
+        data, rate = tried[point, gop, codec.points[point].crf if crf is None else crf]
+        return Choice(data, Variant(point, gop), rate)
 
     low, high = target_kbps * (1 - tolerance), target_kbps * (1 + tolerance)
     for gop in FLOW_GOPS:
-        if attempt(0, gop) > high or attempt(codec.top_point, gop) < low:
+        if attempt(0, gop, MAX_CRF) > high or attempt(codec.top_point, gop) < low:
             continue
-        lo, hi = 0, codec.top_point  # attempt(lo) <= high; find the highest such point
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            lo, hi = (mid, hi) if attempt(mid, gop) <= high else (lo, mid - 1)
-        if attempt(lo, gop) >= low:
-            data, rate = tried[lo, gop]
-            return Choice(data, Variant(lo, gop), rate)
+        point = _last_true(0, codec.top_point, lambda p, gop=gop: attempt(p, gop) <= high)
+        if point is not None and attempt(point, gop) >= low:
+            return chosen(point, gop)
+        if point is None:  # below quality 1: its key pictures coarser
+            point, finest, coarsest = 0, codec.points[0].crf, MAX_CRF
+        else:  # between this point and the next: its key pictures finer
+            finest, coarsest = codec.points[point + 1].crf, codec.points[point].crf
+        crf = -_last_true(-coarsest, -finest, lambda c, point=point, gop=gop: attempt(point, gop, -c) <= high)
+        if attempt(point, gop, crf) >= low:
+            return chosen(point, gop, crf)
     rates = [rate for _, rate in tried.values()]
     raise RateOutOfRangeError(
         f"{codec.name} reaches {min(rates):.3g}-{max(rates):.3g} kbit/s on this video "
         f"({codec.top_point + 1} operating points x GOPs of {min(FLOW_GOPS):g}-{max(FLOW_GOPS):g} s), "
         f"not {target_kbps:g} within {tolerance:.0%}"
     )
+
+
+def _last_true(first: int, last: int, fits) -> int | None:
+    """The largest ``i`` in ``first .. last`` with ``fits(i)``, for a ``fits`` that is true up to
+    some ``i`` and false after it (bisection); ``None`` when ``fits(first)`` is false."""
+    if not fits(first):
+        return None
+    while first < last:
+        middle = (first + last + 1) // 2
+        first, last = (middle, last) if fits(middle) else (first, middle - 1)
+    return first

@@ -179,3 +179,13 @@ def test_damaged_streams_fail_with_a_stream_error_only():
         except ModelMismatchError:
             outcomes.add("ModelMismatchError")  # the header's id or hash was hit
     assert "CorruptPacketError" in outcomes
+
+
+def test_rate_control_lands_between_operating_points():
+    frames = panning_video(16)
+    rates = [kbps(len(api.compress(frames, TINY, fps=25, point=p, fit="stretch")), 16, 25) for p in (0, 1)]
+    target = (rates[0] * rates[1]) ** 0.5  # between quality 1 and 2, farther than 10 % from both
+    assert rates[0] < 0.9 * target and rates[1] > 1.1 * target
+    choice = flow_encode_to_rate(frames_source(frames, 25), TINY, target, fit="stretch")
+    assert abs(choice.kbps - target) <= 0.1 * target and choice.variant.point == 0
+    assert api.decompress(choice.data, TINY).frames.shape == frames.shape  # the stream needs no crf
