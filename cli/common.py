@@ -173,9 +173,10 @@ def info_lines(details: dict, costs: list[dict] | None) -> list[str]:
     """The human-readable ``info``: header, one line per GOP, and where the bytes go."""
     d = details
     total = d["file_bytes"]
+    keyframe = bool(costs) and "picture_bytes" in costs[0]
+    coding = "key pictures and flow" if keyframe else f"{d['motion_coding']} motion"
     lines = [
-        f"version {d['version']}, model id {d['model_id']} (weights {d['weights_hash_prefix']}), "
-        f"{d['motion_coding']} motion",
+        f"version {d['version']}, model id {d['model_id']} (weights {d['weights_hash_prefix']}), {coding}",
         f"{d['source_width_px']}x{d['source_height_px']} at {d['fps']} fps, {human_count(d['frame_count'], 'frame')} "
         f"in {human_count(d['clip_count'], 'clip')} of {d['clip_len_frames']}, fit {d['fit']}",
         f"{human_bytes(total)}: {d['bitrate_kbps']:.3f} kbit/s, {d['bits_per_clip']:.1f} bits/clip, "
