@@ -145,7 +145,7 @@ class Variant:
 
 def encode_source(
     source: VideoSource,
-    model: CodecModel,
+    model: CodecModel | FlowCodec,
     fit: str,
     sampler: SamplerSettings | None,
     progress: bool,
@@ -160,7 +160,10 @@ def encode_source(
     ``point`` (default: the top one): a GOP starts every ``gop_seconds`` (at least one clip) and
     at a scene cut (see :class:`packing.GopWriter`). ``probe(frames [T, 3, S, S], {point:
     symbols})`` is called with the first clip as the model sees it and its symbols (the quality
-    check of ``fitcheck`` uses them). ``refine_steps``: see :mod:`refine` (0: off)."""
+    check of ``fitcheck`` uses them). ``refine_steps``: see :mod:`refine` (0: off). A
+    :class:`FlowCodec` takes only ``fit``, ``progress``, ``gop_seconds`` and ``point``."""
+    if isinstance(model, FlowCodec):
+        return encode_flow_source(source, model, fit, progress, gop_seconds, point)
     variant = Variant(point, gop_seconds)
     return encode_variants(
         source, model, fit, sampler, progress, [variant], motion_prior, scene_cut, probe, refine_steps
@@ -253,8 +256,6 @@ def compress(
     ``point`` (default: the top one; the key-frame codec: its own); ``motion_prior`` codes motion
     under the model's autoregressive prior (stream flag); ``refine_steps`` fits each GOP's content
     to its frames. A :class:`FlowCodec` takes only ``fit``, ``gop_seconds`` and ``point``."""
-    if isinstance(model, FlowCodec):
-        return encode_flow_source(frames_source(frames, fps), model, fit, progress, gop_seconds, point)
     return encode_source(
         frames_source(frames, fps),
         model,

@@ -109,7 +109,10 @@ def stream_or_video(path: str, model, fit: str) -> bytes:
 
     if path.lower().endswith(".bcd"):
         return read_stream_file(path)
-    return codec.encode_source(open_video(path), model, fit or model.cfg.fit, None, progress=False)
+    from bcdcodec.flowcodec import FlowCodec
+
+    fit = fit or (model.fit if isinstance(model, FlowCodec) else model.cfg.fit)
+    return codec.encode_source(open_video(path), model, fit, None, progress=False)
 
 
 def symbol_costs_or_none(data: bytes, details: dict, model_name, checkpoint, prior) -> list[dict] | None:

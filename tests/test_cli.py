@@ -139,3 +139,14 @@ def test_the_default_codec_for_video_is_the_key_frame_codec(tmp_path, sample_mp4
     _assert_one_line_error(run_cli("encode", sample_mp4, tmp_path / "b.bcd", "--steps", "3"), 2)
     _assert_one_line_error(run_cli("generate", "--content", bcd, "--frames", "8", tmp_path / "g.mp4"), 4)
     assert not (tmp_path / "b.bcd").exists() and not (tmp_path / "g.mp4").exists()
+
+
+def test_transfer_with_the_key_frame_codec_from_streams_and_videos(tmp_path, sample_mp4):
+    a = tmp_path / "a.bcd"
+    assert run_cli("encode", sample_mp4, a, "--max-frames", "6", "--fps", "10").returncode == 0
+    from_streams = run_cli("transfer", "--content", a, "--motion", a, tmp_path / "t.y4m")
+    assert from_streams.returncode == 0, from_streams.stderr
+    assert "6 frames of 32x24 at 10 fps" in from_streams.stdout
+    from_videos = run_cli("transfer", "--content", sample_mp4, "--motion", sample_mp4, tmp_path / "v.mp4")
+    assert from_videos.returncode == 0 and "10 frames of 32x24" in from_videos.stdout, from_videos.stderr
+    _assert_one_line_error(run_cli("transfer", "--content", a, "--motion", a, tmp_path / "s.mp4", "--steps", "2"), 2)
