@@ -93,6 +93,14 @@ def load_model(name_or_path: str | Path) -> CodecModel | FlowCodec:
     return CodecModel.from_network(net, entry.name, extra)
 
 
+def require_diffusion(model: CodecModel | FlowCodec, what: str) -> CodecModel:
+    """``model``, refused with :class:`ModelMismatchError` when it is the key-frame codec (no
+    diffusion decoder, no motion codes) and ``what`` needs one."""
+    if isinstance(model, FlowCodec):
+        raise ModelMismatchError(f"{what} needs a diffusion model (faces-128, sprites-64); {model.name} has none")
+    return model
+
+
 def attach_prior(model: CodecModel, path: str | Path) -> CodecModel:
     """``model`` with the motion prior in ``path``; refuses a prior trained on another codec."""
     prior = load_prior(path)

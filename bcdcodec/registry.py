@@ -77,9 +77,15 @@ DEFAULT_MODEL = "faces-flow-128"  # what real video is coded with unless told
 SPRITES_MODEL = "sprites-64"  # what the Sprites commands (eval sprites, bench sprites-test) use by default
 
 
-def default_model(data: str) -> str:
-    """The bundled model a command uses on ``data`` (a suite or data name) unless told."""
-    return SPRITES_MODEL if data.startswith("sprites") else DEFAULT_MODEL
+DIFFUSION_FACES_MODEL = "faces-128"  # the talking-head model with motion codes (priors, generation)
+
+
+def default_model(data: str, diffusion: bool = False) -> str:
+    """The bundled model a command uses on ``data`` (a suite or data name) unless told; with
+    ``diffusion``, one with a diffusion decoder and motion codes (for the motion prior)."""
+    if data.startswith("sprites"):
+        return SPRITES_MODEL
+    return DIFFUSION_FACES_MODEL if diffusion else DEFAULT_MODEL
 
 
 def find(name: str) -> RegisteredModel:

@@ -77,6 +77,7 @@ def eval_sprites(
     import torch
 
     from bcdcodec import api, registry
+    from bcdcodec.codec import require_diffusion
     from bcdcodec.data.sprites import build_split
     from bcdcodec.evaluation.judge import load_judge
     from bcdcodec.evaluation.sprites_eval import evaluate_sprites
@@ -85,7 +86,7 @@ def eval_sprites(
 
     if threads:
         torch.set_num_threads(threads)
-    model = api.load_model(model_name)
+    model = require_diffusion(api.load_model(model_name), "eval sprites")
     if prior:
         model = api.attach_prior(model, prior)
     elif with_prior:

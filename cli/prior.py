@@ -31,6 +31,7 @@ def train_prior_command(out, model_name, checkpoint, data, steps, batch, lr, dim
 
     from bcdcodec import registry
     from bcdcodec.api import load_model
+    from bcdcodec.codec import require_diffusion
     from bcdcodec.coding.integer_prior import exp_lut
     from bcdcodec.fileio import check_writable
     from bcdcodec.models.motion_prior import MotionPriorConfig
@@ -40,7 +41,8 @@ def train_prior_command(out, model_name, checkpoint, data, steps, batch, lr, dim
     if threads:
         torch.set_num_threads(threads)
     check_writable(Path(out), force)
-    model = load_model(Path(checkpoint)) if checkpoint else load_model(model_name or registry.default_model(data))
+    name = model_name or registry.default_model(data, diffusion=True)
+    model = require_diffusion(load_model(Path(checkpoint)) if checkpoint else load_model(name), "train-prior")
     train, test = _split_videos(data, model.cfg, seed)
     train_codes = collect_codes(model.net, train.videos, progress=True)
     test_codes = collect_codes(model.net, test.videos, progress=True)

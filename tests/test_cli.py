@@ -138,6 +138,8 @@ def test_the_default_codec_for_video_is_the_key_frame_codec(tmp_path, sample_mp4
     assert dec.returncode == 0 and "10 frames of 32x24" in dec.stdout, dec.stderr
     _assert_one_line_error(run_cli("encode", sample_mp4, tmp_path / "b.bcd", "--steps", "3"), 2)
     _assert_one_line_error(run_cli("generate", "--content", bcd, "--frames", "8", tmp_path / "g.mp4"), 4)
+    _assert_one_line_error(run_cli("eval", "sprites", "--model", "faces-flow-128", "--limit", "1"), 4)
+    _assert_one_line_error(run_cli("train-prior", "--model", "faces-flow-128", "--out", tmp_path / "p.pt"), 4)
     assert not (tmp_path / "b.bcd").exists() and not (tmp_path / "g.mp4").exists()
 
 
