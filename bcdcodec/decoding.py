@@ -178,9 +178,11 @@ def plan_decode(data: bytes, model: CodecModel | FlowCodec | None, start: float 
 def iter_decoded(plan: DecodePlan, *, steps: int | None = None, progress: bool = False, lost: list | None = None):
     """Yield the planned frames clip by clip (``[t, H, W, 3]`` uint8), decoding only the GOPs
     that hold them; concealed spans (seconds) are appended to ``lost`` once every frame is out.
-    ``steps`` (the diffusion decoder's) does not apply to the key-frame codec."""
+    ``steps`` (the diffusion decoder's) is refused for the key-frame codec."""
     header = plan.header
     if isinstance(plan.model, FlowCodec):
+        if steps is not None:
+            raise InvalidArgumentError(f"sampling steps: {plan.model.name} has no diffusion decoder")
         lost_clips: list[int] = []
         rendered = iter_flow_rendered(plan.parsed, plan.model, plan.clips, plan.conceal, lost_clips, progress)
     else:

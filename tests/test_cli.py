@@ -136,6 +136,8 @@ def test_the_default_codec_for_video_is_the_key_frame_codec(tmp_path, sample_mp4
     assert "model id 4" in info.stdout and "key picture" in info.stdout, info.stderr
     dec = run_cli("decode", bcd, out)
     assert dec.returncode == 0 and "10 frames of 32x24" in dec.stdout, dec.stderr
+    _assert_one_line_error(run_cli("decode", bcd, tmp_path / "s.mp4", "--steps", "2"), 2)
+    assert not (tmp_path / "s.mp4").exists()
     _assert_one_line_error(run_cli("encode", sample_mp4, tmp_path / "b.bcd", "--steps", "3"), 2)
     _assert_one_line_error(run_cli("generate", "--content", bcd, "--frames", "8", tmp_path / "g.mp4"), 4)
     _assert_one_line_error(run_cli("eval", "sprites", "--model", "faces-flow-128", "--limit", "1"), 4)
