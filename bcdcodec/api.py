@@ -28,10 +28,10 @@ from .decoding import (
 )
 from .errors import BcdError, InvalidArgumentError, StreamError
 from .fileio import read_stream_file, write_bytes_atomic
-from .flowcodec import FlowCodec, encode_flow_source
+from .flowcodec import FlowCodec
 from .generate import generate
 from .packing import DEFAULT_GOP_SECONDS, DEFAULT_SCENE_CUT
-from .ratecontrol import encode_to_rate, flow_encode_to_rate
+from .ratecontrol import encode_to_rate
 from .settings import SamplerSettings
 from .transfer import transfer
 from .video import Video, open_video
@@ -69,9 +69,7 @@ def compress_file(
     if target_kbps is not None and refine_steps:
         raise InvalidArgumentError("content refinement works at a chosen quality, not with a target bitrate")
     source = open_video(src, size=size, fps=fps, max_frames=max_frames)
-    if isinstance(model, FlowCodec):
-        data = _compress_flow(source, model, fit, progress, gop_seconds, point, target_kbps)
-    elif target_kbps is not None:
+    if target_kbps is not None:
         data = encode_to_rate(
             source, model, target_kbps, fit=fit, sampler=sampler, progress=progress,
             motion_prior=motion_prior, scene_cut=scene_cut, probe=probe,
@@ -82,12 +80,6 @@ def compress_file(
         )
     write_bytes_atomic(dst, data, force)
     return data
-
-
-def _compress_flow(source, codec: FlowCodec, fit, progress, gop_seconds, point, target_kbps) -> bytes:
-    if target_kbps is not None:
-        return flow_encode_to_rate(source, codec, target_kbps, fit=fit, progress=progress).data
-    return encode_flow_source(source, codec, fit, progress, gop_seconds, point)
 
 
 def decompress_file(

@@ -52,6 +52,15 @@ class CodecModel:
     def hash_prefix(self) -> bytes:
         return self.digest[:HASH_PREFIX_BYTES]
 
+    # what CodecModel shares with the key-frame codec (flowcodec.FlowCodec)
+    @property
+    def image_size(self) -> int:
+        return self.cfg.image_size
+
+    @property
+    def fit(self) -> str:
+        return self.cfg.fit
+
     @property
     def top_point(self) -> int:
         return self.cfg.top_point
@@ -169,9 +178,9 @@ def encode_source(
     at a scene cut (see :class:`packing.GopWriter`). ``probe(frames [T, 3, S, S], {point:
     symbols})`` is called with the first clip as the model sees it and its symbols (the quality
     check of ``fitcheck`` uses them). ``refine_steps``: see :mod:`refine` (0: off). A
-    :class:`FlowCodec` takes only ``fit``, ``progress``, ``gop_seconds`` and ``point``."""
+    :class:`FlowCodec` takes only ``fit``, ``progress``, ``gop_seconds``, ``probe`` and ``point``."""
     if isinstance(model, FlowCodec):
-        return encode_flow_source(source, model, fit, progress, gop_seconds, point)
+        return encode_flow_source(source, model, fit, progress, gop_seconds, point, probe)
     variant = Variant(point, gop_seconds)
     return encode_variants(
         source, model, fit, sampler, progress, [variant], motion_prior, scene_cut, probe, refine_steps

@@ -98,14 +98,9 @@ def iter_rendered(clips, header: SequenceHeader, model: CodecModel, steps=None, 
         yield frames
 
 
-def output_shape(header: SequenceHeader) -> tuple[int, int, int]:
-    """``(H, W, 3)`` of decoded frames: the source size, or the coded square for ``crop``."""
-    return header.output_shape
-
-
 def check_output_size(header: SequenceHeader) -> tuple[int, int, int]:
-    """:func:`output_shape`, refused with :class:`OutputTooLargeError` above ``MAX_OUTPUT_PIXELS``."""
-    height, width, channels = output_shape(header)
+    """``header.output_shape``, refused with :class:`OutputTooLargeError` above ``MAX_OUTPUT_PIXELS``."""
+    height, width, channels = header.output_shape
     if height * width > MAX_OUTPUT_PIXELS:
         raise OutputTooLargeError(
             f"stream asks for {width}x{height} frames; this decoder writes at most {MAX_OUTPUT_PIXELS} pixels (8K)"
@@ -131,7 +126,7 @@ def write_rendered(chunks, header: SequenceHeader, dst, fps: Fraction, force: bo
     with VideoWriter(dst, fps, force) as writer:
         for frames in chunks:
             writer.write(frames)
-    height, width, _ = output_shape(header)
+    height, width, _ = header.output_shape
     return WrittenVideo(Path(dst), writer.count, width, height, fps)
 
 

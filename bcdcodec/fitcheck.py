@@ -11,6 +11,7 @@ from .codec import CodecModel, stream_point
 from .decoding import decode_clips
 from .diffusion import clip_noise
 from .evaluation.metrics import psnr_db
+from .flowcodec import FlowCodec, iter_model_clips
 from .settings import SamplerSettings
 from .symbols import ClipSymbols
 from .video.fit import to_uint8
@@ -27,10 +28,11 @@ MISFIT_TYPICALITY = 2.0
 class FirstClipCheck:
     """A ``probe`` for :func:`codec.encode_source`: keeps the first clip as the model sees it;
     :meth:`psnr` decodes that clip from the finished stream (with the content its GOP codes,
-    chosen only when the GOP closes, and the stream's operating point and sampler) and compares,
-    at the model's resolution (no second read of the source)."""
+    chosen only when the GOP closes, and the stream's operating point and sampler; the key-frame
+    codec: its GOP's picture and flow) and compares, at the model's resolution (no second read of
+    the source). ``sampler``: ``None`` for the key-frame codec."""
 
-    def __init__(self, model: CodecModel, sampler: SamplerSettings):
+    def __init__(self, model: CodecModel | FlowCodec, sampler: SamplerSettings | None):
         self.model, self.sampler = model, sampler
         self.frames: torch.Tensor | None = None
 
@@ -39,19 +41,22 @@ class FirstClipCheck:
 
     def psnr(self, stream: bytes) -> float:
         """PSNR (dB) of the first clip ``[T, 3, S, S]`` of ``stream`` against the encoder's input."""
-        size = self.model.cfg.image_size
         parsed = read_stream(stream)
-        symbols = decode_clips(parsed, self.model, range(1))[0]
-        decoded = self.model.net.render_symbols(
-            symbols, self.sampler, clip_noise((3, size, size), self.sampler.seed), stream_point(parsed.header)
-        )
+        if isinstance(self.model, FlowCodec):
+            (_, decoded), *_ = iter_model_clips(parsed, self.model, range(1), conceal=False)
+        else:
+            size = self.model.cfg.image_size
+            symbols = decode_clips(parsed, self.model, range(1))[0]
+            decoded = self.model.net.render_symbols(
+                symbols, self.sampler, clip_noise((3, size, size), self.sampler.seed), stream_point(parsed.header)
+            )
         return psnr_db(to_uint8(self.frames).numpy(), to_uint8(decoded).numpy())
 
     @torch.no_grad()
     def typicality(self) -> float | None:
         """The first clip's content typicality score over the training clips' 99th percentile
         (``None`` for a model stored without the statistics)."""
-        stats = self.model.typicality
+        stats = getattr(self.model, "typicality", None)  # the key-frame codec has no training clips
         if stats is None:
             return None
         content, _ = self.model.net.encoder(self.frames[None])

@@ -13,7 +13,7 @@ import dataclasses
 import hashlib
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -147,11 +147,13 @@ def encode_flow_clips(
     gop_seconds: float,
     point: int | None = None,
     crf: int | None = None,
+    probe: Callable[[torch.Tensor, dict], None] | None = None,
 ) -> bytes:
     """Model-size clips (from :func:`clips.fitted_clips`) of a ``width`` x ``height`` source at
     ``fps`` -> a 2.0 stream at operating ``point`` (default: the codec's own), its key pictures at
     ``crf`` instead of the point's when given (the decoder does not need it: rate control tunes
-    it): a GOP closes every ``gop_seconds`` (whole clips, at least one) and at a scene cut. Holds
+    it): a GOP closes every ``gop_seconds`` (whole clips, at least one) and at a scene cut.
+    ``probe(frames, {})`` is called with the first clip (as :func:`codec.encode_source`'s). Holds
     one GOP in memory."""
     index = codec.default_point if point is None else point
     if not 0 <= index <= codec.top_point:
@@ -164,6 +166,8 @@ def encode_flow_clips(
     held: list[torch.Tensor] = []
     frame_count = 0
     for clip in clips:
+        if probe is not None and not frame_count:
+            probe(clip, {})
         frame_count += len(clip)
         cut = bool(held) and float((clip[0] - held[0][0]).abs().mean()) > SCENE_CUT
         if held and (len(held) == max_clips or cut):
@@ -188,14 +192,24 @@ def encode_flow_clips(
 
 
 def encode_flow_source(
-    source: VideoSource, codec: FlowCodec, fit: str, progress: bool, gop_seconds: float, point: int | None = None
-) -> bytes:
+    source: VideoSource, codec: FlowCodec, fit: str, progress: bool, gop_seconds: float, point: int | None = None,
+    probe=None,
+) -> bytes:  # fmt: skip
     """:func:`encode_flow_clips` of a video source, streamed (one GOP in memory)."""
     clips = fitted_clips(source, codec.clip_len, codec.image_size, fit, progress)
     return encode_flow_clips(
         clips, codec, width=source.width, height=source.height, fps=source.fps, fit=fit, gop_seconds=gop_seconds,
-        point=point,
+        point=point, probe=probe,
     )  # fmt: skip
+
+
+def decode_unit(unit, header: SequenceHeader, codec: FlowCodec) -> tuple[bytes, np.ndarray, list[int]]:
+    """A GOP unit's payload -> ``(key picture bytes, flow symbols [N, 2, G, G] int32, the N coded
+    frames within the GOP)``; raises :class:`CorruptPacketError` when it does not decode."""
+    frames = sum(header.frames_in_clip(c) for c in range(unit.first_clip, unit.first_clip + unit.clip_count))
+    coded = coded_frames(frames, codec.point_of(header).interval)
+    picture, symbols = flow_gop.decode_flow_gop(unit.payload, len(coded), codec.grid)
+    return picture, symbols, coded
 
 
 def iter_gops(parsed: ParsedStream, codec: FlowCodec, clips: range, conceal: bool):
@@ -214,8 +228,7 @@ def iter_gops(parsed: ParsedStream, codec: FlowCodec, clips: range, conceal: boo
         try:
             if unit.payload is None:
                 raise CorruptPacketError(unit.damage)
-            coded = coded_frames(sum(counts), point.interval)
-            picture, symbols = flow_gop.decode_flow_gop(unit.payload, len(coded), codec.grid)
+            picture, symbols, coded = decode_unit(unit, header, codec)
             key = to_float(torch.from_numpy(decode_picture(picture, codec.image_size))[None])
         except CorruptPacketError:
             if not conceal:
@@ -276,10 +289,8 @@ def flow_transfer(content_stream: bytes, motion_stream: bytes, codec: FlowCodec)
 def flow_costs(parsed: ParsedStream, codec: FlowCodec) -> list[dict]:
     """Per GOP: its key picture's bytes and its flow's bytes (the rest of the payload)."""
     check_codec(parsed.header, codec)
-    interval = codec.point_of(parsed.header).interval
     out = []
     for unit in parsed.units:
-        frames = sum(parsed.header.frames_in_clip(c) for c in range(unit.first_clip, unit.first_clip + unit.clip_count))
-        picture, _ = flow_gop.decode_flow_gop(unit.payload, len(coded_frames(frames, interval)), codec.grid)
+        picture, _, _ = decode_unit(unit, parsed.header, codec)
         out.append({"picture_bytes": len(picture), "flow_bytes": len(unit.payload) - len(picture)})
     return out

@@ -45,7 +45,7 @@ def kbps(size_bytes: int, frames: int, fps) -> float:
 
 def quality_point(model: CodecModel | FlowCodec, quality: int) -> int:
     """``--quality N`` (1 = lowest rate .. the model's point count) -> operating point index."""
-    count = (model.top_point if isinstance(model, FlowCodec) else model.cfg.top_point) + 1
+    count = model.top_point + 1
     if not 1 <= quality <= count:
         raise InvalidArgumentError(f"{model.name} has qualities 1..{count}, not {quality}")
     return quality - 1
@@ -53,7 +53,7 @@ def quality_point(model: CodecModel | FlowCodec, quality: int) -> int:
 
 def encode_to_rate(
     source: VideoSource,
-    model: CodecModel,
+    model: CodecModel | FlowCodec,
     target_kbps: float,
     *,
     fit: str,
@@ -66,7 +66,12 @@ def encode_to_rate(
     tolerance: float = TOLERANCE,
 ) -> Choice:
     """Encode ``source`` at the candidate closest to ``target_kbps`` from above in quality (see
-    the module text); raises :class:`RateOutOfRangeError` when none is within ``tolerance``."""
+    the module text); raises :class:`RateOutOfRangeError` when none is within ``tolerance``. The
+    key-frame codec has its own: :func:`flow_encode_to_rate` (``fit``, ``progress``, ``probe``
+    and ``tolerance`` only)."""
+    if isinstance(model, FlowCodec):
+        return flow_encode_to_rate(source, model, target_kbps, fit=fit, progress=progress, probe=probe,
+                                   tolerance=tolerance)  # fmt: skip
     if not target_kbps > 0:
         raise InvalidArgumentError("the target bitrate must be positive")
     gops = sorted({g for g in gop_candidates if 0 < g <= MAX_GOP_SECONDS})
@@ -130,7 +135,7 @@ FLOW_GOPS = (DEFAULT_GOP_SECONDS, 4.0, 8.0, 1.0, 0.5)  # tried in this order: th
 
 def flow_encode_to_rate(
     source: VideoSource, codec: FlowCodec, target_kbps: float, *, fit: str, progress: bool = False,
-    tolerance: float = TOLERANCE,
+    probe=None, tolerance: float = TOLERANCE,
 ) -> Choice:  # fmt: skip
     """The key-frame codec's rate control. GOP lengths in ``FLOW_GOPS`` order; at each, the
     highest operating point whose file is at most ``target_kbps`` + ``tolerance`` (a bisection:
@@ -143,37 +148,35 @@ def flow_encode_to_rate(
         raise InvalidArgumentError("the target bitrate must be positive")
     clips = [to_uint8(clip) for clip in fitted_clips(source, codec.clip_len, codec.image_size, fit, progress)]
     frames = sum(len(c) for c in clips)
-    tried: dict[tuple[int, float, int], tuple[bytes, float]] = {}
+    if probe is not None:
+        probe(to_float(clips[0]), {})
+    tried: dict[tuple[int, float, int], Choice] = {}
 
-    def attempt(point: int, gop: float, crf: int | None = None) -> float:
+    def attempt(point: int, gop: float, crf: int | None = None) -> Choice:
         crf = codec.points[point].crf if crf is None else crf
         if (point, gop, crf) not in tried:
             data = encode_flow_clips(
                 (to_float(c) for c in clips), codec, width=source.width, height=source.height, fps=source.fps,
                 fit=fit, gop_seconds=gop, point=point, crf=crf,
             )  # fmt: skip
-            tried[point, gop, crf] = data, kbps(len(data), frames, source.fps)
-        return tried[point, gop, crf][1]
-
-    def chosen(point: int, gop: float, crf: int | None = None) -> Choice:
-        data, rate = tried[point, gop, codec.points[point].crf if crf is None else crf]
-        return Choice(data, Variant(point, gop), rate)
+            tried[point, gop, crf] = Choice(data, Variant(point, gop), kbps(len(data), frames, source.fps))
+        return tried[point, gop, crf]
 
     low, high = target_kbps * (1 - tolerance), target_kbps * (1 + tolerance)
     for gop in FLOW_GOPS:
-        if attempt(0, gop, MAX_CRF) > high or attempt(codec.top_point, gop) < low:
+        if attempt(0, gop, MAX_CRF).kbps > high or attempt(codec.top_point, gop).kbps < low:
             continue
-        point = _last_true(0, codec.top_point, lambda p, gop=gop: attempt(p, gop) <= high)
-        if point is not None and attempt(point, gop) >= low:
-            return chosen(point, gop)
+        point = _last_true(0, codec.top_point, lambda p, gop=gop: attempt(p, gop).kbps <= high)
+        if point is not None and attempt(point, gop).kbps >= low:
+            return attempt(point, gop)
         if point is None:  # below quality 1: its key pictures coarser
             point, finest, coarsest = 0, codec.points[0].crf, MAX_CRF
         else:  # between this point and the next: its key pictures finer
             finest, coarsest = codec.points[point + 1].crf, codec.points[point].crf
-        crf = -_last_true(-coarsest, -finest, lambda c, point=point, gop=gop: attempt(point, gop, -c) <= high)
-        if attempt(point, gop, crf) >= low:
-            return chosen(point, gop, crf)
-    rates = [rate for _, rate in tried.values()]
+        crf = -_last_true(-coarsest, -finest, lambda c, point=point, gop=gop: attempt(point, gop, -c).kbps <= high)
+        if attempt(point, gop, crf).kbps >= low:
+            return attempt(point, gop, crf)
+    rates = [choice.kbps for choice in tried.values()]
     raise RateOutOfRangeError(
         f"{codec.name} reaches {min(rates):.3g}-{max(rates):.3g} kbit/s on this video "
         f"({codec.top_point + 1} operating points x GOPs of {min(FLOW_GOPS):g}-{max(FLOW_GOPS):g} s), "

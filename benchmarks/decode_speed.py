@@ -24,7 +24,6 @@ from pathlib import Path
 import torch
 
 from bcdcodec import codec, decoding
-from bcdcodec.flowcodec import FlowCodec
 from bcdcodec.models.factory import moving_square_video
 
 
@@ -38,7 +37,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     model = codec.load_model(args.model)
-    size = model.image_size if isinstance(model, FlowCodec) else model.cfg.image_size
+    size = model.image_size
     data = codec.compress(moving_square_video(args.frames, size, size, seed=0), model, fps=25)
     in_process = []
     for _ in range(args.repeats):

@@ -22,23 +22,15 @@ from pathlib import Path
 import constriction
 import numpy as np
 import torch
-import torch.nn.functional as F
 from still_keyframe import SIZE, picture_figures, print_row, summary_row, webp_round_trip, write_report
 
 from bcdcodec.data.faces import FaceClips
 from bcdcodec.evaluation.face_metrics import analyzer, correlation, landmark_error_px, paired_identity_distance
 from bcdcodec.evaluation.faces_eval import FPS, PER_SOURCE, WINDOW
+from bcdcodec.keyflow import warp
 
 FIT_STEPS = 150
 SCALES = np.exp(np.linspace(np.log(0.05), np.log(50.0), 256))  # the Laplace scales one byte can name
-
-
-def warp(picture: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
-    """``picture [1, 3, S, S]`` in [0, 1], ``flow [T, 2, G, G]`` -> frames ``[T, 3, S, S]``."""
-    t, size = flow.shape[0], picture.shape[-1]
-    identity = F.affine_grid(torch.eye(2, 3)[None].expand(t, -1, -1), (t, 3, size, size), align_corners=False)
-    grid = identity + F.interpolate(flow, size=(size, size), mode="bilinear", align_corners=False).permute(0, 2, 3, 1)
-    return F.grid_sample(picture.expand(t, -1, -1, -1), grid, padding_mode="border", align_corners=False)
 
 
 def fit_flow(picture: torch.Tensor, frames: torch.Tensor, grid: int) -> torch.Tensor:

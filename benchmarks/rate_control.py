@@ -31,7 +31,7 @@ from bcdcodec.errors import RateOutOfRangeError
 from bcdcodec.evaluation.metrics import psnr_db
 from bcdcodec.flowcodec import FlowCodec
 from bcdcodec.paths import cache_dir
-from bcdcodec.ratecontrol import encode_to_rate, flow_encode_to_rate, kbps
+from bcdcodec.ratecontrol import encode_to_rate, kbps
 
 
 def _clips(data: str, size: int, count: int, seed: int) -> list[np.ndarray]:
@@ -55,7 +55,7 @@ def main() -> None:
     args = parser.parse_args()
     model = codec.load_model(args.model)
     flow = isinstance(model, FlowCodec)
-    videos = _clips(args.data, model.image_size if flow else model.cfg.image_size, args.clips, args.seed)
+    videos = _clips(args.data, model.image_size, args.clips, args.seed)
     frames = len(videos[0])
     points = range(model.top_point + 1)
     sizes = np.zeros((len(videos), len(points)), dtype=np.int64)
@@ -72,9 +72,7 @@ def main() -> None:
         hits = 0
         for video in videos:
             try:
-                source = codec.frames_source(video, 25)
-                rate_control = flow_encode_to_rate if flow else encode_to_rate
-                choice = rate_control(source, model, float(target), fit="stretch")
+                choice = encode_to_rate(codec.frames_source(video, 25), model, float(target), fit="stretch")
                 hits += abs(choice.kbps - target) <= 0.1 * target
             except RateOutOfRangeError:
                 pass

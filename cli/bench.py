@@ -82,7 +82,7 @@ def bench(
     for name in codecs:
         classical.codec(name)
     models = [api.load_model(name) for name in (model_names or [registry.default_model(suite)])]
-    sizes = {m.image_size if isinstance(m, api.FlowCodec) else m.cfg.image_size for m in models}
+    sizes = {m.image_size for m in models}
     size = sizes.pop()
     if sizes:
         raise click.UsageError("all --model operating points must share one frame size")

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import re
 import sys
-from fractions import Fraction
 from pathlib import Path
 
 import click
 
 from bcdcodec.settings import FIT_POLICIES
 
-from .format import human_bytes, human_count, human_rate
+from .format import human_bytes, human_count
 
 
 def fit_option(help_text: str):
@@ -109,10 +108,7 @@ def stream_or_video(path: str, model, fit: str) -> bytes:
 
     if path.lower().endswith(".bcd"):
         return read_stream_file(path)
-    from bcdcodec.flowcodec import FlowCodec
-
-    fit = fit or (model.fit if isinstance(model, FlowCodec) else model.cfg.fit)
-    return codec.encode_source(open_video(path), model, fit, None, progress=False)
+    return codec.encode_source(open_video(path), model, fit or model.fit, None, progress=False)
 
 
 def symbol_costs_or_none(data: bytes, details: dict, model_name, checkpoint, prior) -> list[dict] | None:
@@ -133,43 +129,6 @@ def symbol_costs_or_none(data: bytes, details: dict, model_name, checkpoint, pri
         if model_name or checkpoint:
             raise
         return None
-
-
-def report_flow_encode(dst: str, data: bytes, codec, src: str, source: dict, fit: str, check: bool) -> None:
-    """What ``encode`` prints for the key-frame codec: size and rate, and with ``check`` the PSNR
-    its first clip decodes to at the codec's size (the source's first clip read again)."""
-    import numpy as np
-    import torch
-
-    from bcdcodec.bitstream import read_stream, stream_info
-    from bcdcodec.evaluation.metrics import psnr_db
-    from bcdcodec.fitcheck import MISFIT_PSNR_DB
-    from bcdcodec.flowcodec import iter_model_clips
-    from bcdcodec.video import fit_frames, open_video
-    from bcdcodec.video.fit import to_uint8
-
-    info = stream_info(data)
-    parsed = read_stream(data)
-    point = parsed.header.operating_point
-    point = codec.default_point if point is None else point
-    seconds = info["frame_count"] / float(Fraction(info["fps"]))
-    click.echo(
-        f"{dst}: {human_bytes(len(data))} for {human_count(info['frame_count'], 'frame')} "
-        f"in {human_count(len(info['gops']), 'GOP')}, {human_rate(len(data) * 8, seconds)}, "
-        f"{info['bits_per_pixel']:.4f} bits/pixel, quality {point + 1} of {codec.top_point + 1}"
-    )
-    if not check:
-        return
-    (_, decoded), *_ = iter_model_clips(parsed, codec, range(1), conceal=False)
-    frames = parsed.header.frames_in_clip(0)
-    clip = np.stack(list(open_video(src, size=source["size"], fps=source["fps"], max_frames=frames).frames))
-    fitted = fit_frames(torch.from_numpy(clip), codec.image_size, fit)
-    psnr = psnr_db(to_uint8(fitted).numpy(), to_uint8(decoded).numpy())
-    click.echo(f"first clip decodes at {psnr:.1f} dB PSNR ({codec.image_size}x{codec.image_size})")
-    if psnr < MISFIT_PSNR_DB:
-        click.echo(
-            f"bcdcodec: warning: {codec.name} does not fit this video ({psnr:.1f} dB on its first clip)", err=True
-        )
 
 
 def info_lines(details: dict, costs: list[dict] | None) -> list[str]:

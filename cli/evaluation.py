@@ -223,7 +223,7 @@ def eval_faces(
             tools = analyzer()
         except FaceToolsMissing as exc:
             click.echo(f"bcdcodec: {exc}; reporting rate and pixel metrics only", err=True)
-    clips = FaceClips.load("dev", model.image_size if flow else model.cfg.image_size)
+    clips = FaceClips.load("dev", model.image_size)
     results = evaluate_faces(
         model,
         clips,

@@ -20,7 +20,6 @@ from .common import (
     prepare_video_output,
     progress_default,
     refine_option,
-    report_flow_encode,
     report_video,
     symbol_costs_or_none,
 )
@@ -137,29 +136,22 @@ def encode(
     check_writable(Path(dst), force)
     size_wh = parse_size(size)
     model = load_with_bundled_prior(model_name, checkpoint, prior) if motion_prior else load(model_name, checkpoint)
-    if isinstance(model, FlowCodec):
+    flow = isinstance(model, FlowCodec)
+    if flow:
         diffusion_only = {"--sampler": sampler != "euler", "--steps": steps, "--seed": seed, "--refine": refine_steps,
                           "--scene-cut": scene_cut != 1.0 or no_scene_cut}  # fmt: skip
         given = [name for name, value in diffusion_only.items() if value]
         if given:
             raise click.UsageError(f"{', '.join(given)}: not for {model.name} (it has no diffusion decoder)")
-        source = dict(size=size_wh, fps=Fraction(fps).limit_denominator(1001) if fps else None, max_frames=max_frames)
-        data = compress_file(
-            src, dst, model, force=force, fit=fit or model.fit, progress=progress_default(progress),
-            gop_seconds=gop_seconds, point=None if quality is None else quality_point(model, quality),
-            target_kbps=kbps, **source,
-        )  # fmt: skip
-        report_flow_encode(dst, data, model, src, source, fit or model.fit, check)
-        return
     point = None if quality is None else quality_point(model, quality)
-    settings = SamplerSettings(sampler, steps or model.cfg.default_steps, seed)
+    settings = None if flow else SamplerSettings(sampler, steps or model.cfg.default_steps, seed)
     first_clip = FirstClipCheck(model, settings)
     data = compress_file(
         src,
         dst,
         model,
         force=force,
-        fit=fit or model.cfg.fit,
+        fit=fit or model.fit,
         sampler=settings,
         size=size_wh,
         fps=Fraction(fps).limit_denominator(1001) if fps else None,
@@ -175,17 +167,18 @@ def encode(
     )
     info = stream_info(data)
     coded = stream_point(read_stream(data).header)
-    coded = model.cfg.top_point if coded is None else coded
+    coded = model.default_point if coded is None else coded
     seconds = info["frame_count"] / float(Fraction(info["fps"]))
+    clips = "" if flow else f"{human_count(info['clip_count'], 'clip')} and "  # the key-frame codec: GOPs only
     click.echo(
         f"{dst}: {human_bytes(len(data))} for {human_count(info['frame_count'], 'frame')} "
-        f"in {human_count(info['clip_count'], 'clip')} and {human_count(len(info['gops']), 'GOP')}, "
+        f"in {clips}{human_count(len(info['gops']), 'GOP')}, "
         f"{human_rate(len(data) * 8, seconds)}, {info['bits_per_pixel']:.4f} bits/pixel"
-        + (f", quality {coded + 1} of {model.cfg.top_point + 1}" if model.cfg.top_point else "")
+        + (f", quality {coded + 1} of {model.top_point + 1}" if model.top_point else "")
     )
     if check:
         psnr, why = first_clip.misfit(data)
-        click.echo(f"first clip decodes at {psnr:.1f} dB PSNR ({model.cfg.image_size}x{model.cfg.image_size})")
+        click.echo(f"first clip decodes at {psnr:.1f} dB PSNR ({model.image_size}x{model.image_size})")
         if why:
             click.echo(
                 f"bcdcodec: warning: {model.name} does not fit this video ({why}); "

@@ -60,16 +60,12 @@ def keyframe_expected(data: bytes) -> dict:
     """What a key-frame stream (SPEC §4.3) decodes to: per GOP its key picture's bytes (hex) and
     its flow symbols."""
     from bcdcodec.bitstream import read_stream
-    from bcdcodec.coding.flow_gop import decode_flow_gop
-    from bcdcodec.flowcodec import FACES_FLOW
-    from bcdcodec.keyflow import coded_frames
+    from bcdcodec.flowcodec import FACES_FLOW, decode_unit
 
     parsed = read_stream(data)
     gops = []
     for unit in parsed.units:
-        frames = sum(parsed.header.frames_in_clip(c) for c in range(unit.first_clip, unit.first_clip + unit.clip_count))
-        coded = coded_frames(frames, FACES_FLOW.point_of(parsed.header).interval)
-        picture, flow = decode_flow_gop(unit.payload, len(coded), FACES_FLOW.grid)
+        picture, flow, _ = decode_unit(unit, parsed.header, FACES_FLOW)
         gops.append({"picture": picture.hex(), "flow": flow.tolist()})
     return {"info": api.stream_info(data), "gops": gops}
 

@@ -26,7 +26,7 @@ from ..data.faces import FaceClips
 from ..errors import InvalidArgumentError, RateOutOfRangeError
 from ..flowcodec import FlowCodec
 from ..generate import generate
-from ..ratecontrol import encode_to_rate, flow_encode_to_rate
+from ..ratecontrol import encode_to_rate
 from ..transfer import transfer
 from .face_metrics import (
     FaceAnalyzer,
@@ -90,11 +90,9 @@ def evaluate_faces(
             )
         else:
             try:
-                source = codec.frames_source(frames, FPS)
-                if isinstance(model, FlowCodec):
-                    choice = flow_encode_to_rate(source, model, kbps, fit="stretch")
-                else:
-                    choice = encode_to_rate(source, model, kbps, fit="stretch", motion_prior=motion_prior)
+                choice = encode_to_rate(
+                    codec.frames_source(frames, FPS), model, kbps, fit="stretch", motion_prior=motion_prior
+                )
             except RateOutOfRangeError as exc:
                 missed.append({"window": name, "reason": str(exc)})
                 continue
