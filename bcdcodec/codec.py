@@ -68,7 +68,7 @@ class CodecModel:
     @property
     def default_point(self) -> int:
         """The operating point a stream that names none is coded at: the top one."""
-        return self.cfg.top_point
+        return self.top_point
 
     def tables_at(self, point: int | None) -> CodingTables:
         """The tables of operating ``point`` (``None`` or the top point: :attr:`tables`)."""

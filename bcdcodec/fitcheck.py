@@ -56,7 +56,7 @@ class FirstClipCheck:
     def typicality(self) -> float | None:
         """The first clip's content typicality score over the training clips' 99th percentile
         (``None`` for a model stored without the statistics)."""
-        stats = getattr(self.model, "typicality", None)  # the key-frame codec has no training clips
+        stats = self.model.typicality
         if stats is None:
             return None
         content, _ = self.model.net.encoder(self.frames[None])

@@ -66,6 +66,11 @@ class FlowCodec:
         return len(self.points) - 1
 
     @property
+    def typicality(self) -> None:
+        """No content statistics (as :class:`codec.CodecModel` has): it was trained on nothing."""
+        return None
+
+    @property
     def digest(self) -> bytes:
         """sha256 of what decoding depends on (the header's "weights hash")."""
         record = {

@@ -18,13 +18,13 @@ SMOOTHNESS = 0.1  # weight of the squared differences between neighbouring flow 
 
 
 def warp(picture: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
-    """``picture [1, 3, S, S]`` float and ``flow [T, 2, G, G]`` (x then y) -> frames ``[T, 3, S,
-    S]`` float: each pixel read from the picture at its position plus the upsampled flow
+    """``picture [1, 3, H, W]`` float and ``flow [T, 2, G, G]`` (x then y) -> frames ``[T, 3, H,
+    W]`` float: each pixel read from the picture at its position plus the upsampled flow
     (bilinear, half-pixel centres, edges repeated)."""
-    count, size = flow.shape[0], picture.shape[-1]
+    count, (height, width) = flow.shape[0], picture.shape[-2:]
     eye = torch.eye(2, 3, dtype=picture.dtype)[None].expand(count, -1, -1)
-    identity = F.affine_grid(eye, [count, 3, size, size], align_corners=False)
-    dense = F.interpolate(flow, size=(size, size), mode="bilinear", align_corners=False)
+    identity = F.affine_grid(eye, [count, 3, height, width], align_corners=False)
+    dense = F.interpolate(flow, size=(height, width), mode="bilinear", align_corners=False)
     grid = identity + dense.permute(0, 2, 3, 1)
     return F.grid_sample(picture.expand(count, -1, -1, -1), grid, padding_mode="border", align_corners=False)
 

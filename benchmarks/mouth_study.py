@@ -28,7 +28,6 @@ two cores with the default 2500 steps.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import math
 from pathlib import Path
@@ -48,6 +47,8 @@ from bcdcodec.data.faces import FaceClips
 from bcdcodec.evaluation.face_metrics import analyzer, correlation
 from bcdcodec.evaluation.metrics import psnr_db
 from bcdcodec.flowcodec import FACES_FLOW
+from bcdcodec.keyflow import coded_frames, interpolate, warp
+from bcdcodec.video.fit import to_uint8, videos_to_float
 
 WINDOW, FPS = 48, 25
 BASIS_H, BASIS_W = 24, 32  # the patch the locating basis is learned on
@@ -110,7 +111,8 @@ def learn_basis(r_all: torch.Tensor, components: int, rounds: int = 4) -> torch.
 
 def box_of(y: int, x: int) -> tuple[int, int]:
     cy, cx = y + BASIS_H // 2, x + BASIS_W // 2
-    return min(max(0, cy - BOX_H // 2), 128 - BOX_H), min(max(0, cx - BOX_W // 2), 128 - BOX_W)
+    size = FACES_FLOW.image_size
+    return min(max(0, cy - BOX_H // 2), size - BOX_H), min(max(0, cx - BOX_W // 2), size - BOX_W)
 
 
 class MouthEncoder(nn.Module):
@@ -151,13 +153,11 @@ def laplace_bits(z: torch.Tensor, log_scale: torch.Tensor) -> torch.Tensor:
 
 def boxes(sources, bases, locations) -> tuple[torch.Tensor, torch.Tensor]:
     """Box pixels ``[N, T, 3, BOX_H, BOX_W]`` in [-1, 1] of sources and bases."""
-    cut = [(s[:, y : y + BOX_H, x : x + BOX_W], b[:, y : y + BOX_H, x : x + BOX_W])
-           for s, b, (y, x) in zip(sources, bases, locations)]  # fmt: skip
 
-    def to(a):
-        return torch.from_numpy(np.stack(a)).permute(0, 1, 4, 2, 3).float() / 127.5 - 1
+    def cut(videos):
+        return videos_to_float(np.stack([v[:, y : y + BOX_H, x : x + BOX_W] for v, (y, x) in zip(videos, locations)]))
 
-    return to([c[0] for c in cut]), to([c[1] for c in cut])
+    return cut(sources), cut(bases)
 
 
 def train_autoencoder(src, base, latent: int, weight: float, steps: int, seed: int = 0):
@@ -182,38 +182,27 @@ def train_autoencoder(src, base, latent: int, weight: float, steps: int, seed: i
 
 
 def interpolate_rows(z: torch.Tensor, every: int) -> tuple[torch.Tensor, list[int]]:
-    coded = list(range(0, len(z), every))
-    coded = coded if coded[-1] == len(z) - 1 else [*coded, len(z) - 1]
-    out = z.clone()
-    for a, b in itertools.pairwise(coded):
-        w = (torch.arange(1, b - a + 1, dtype=torch.float32) / (b - a))[:, None]
-        out[a + 1 : b + 1] = z[a] * (1 - w) + z[b] * w
-    return out, coded
+    """Latents ``[T, L]`` kept at every ``every``-th frame and the last, linear in between (the
+    flow's :func:`keyflow.interpolate`): ``(latents [T, L], the kept frames)``."""
+    coded = coded_frames(len(z), every)
+    return interpolate(z[coded][:, :, None, None], coded)[:, :, 0, 0], coded
 
 
 def local_flow(key: torch.Tensor, frames: torch.Tensor, grid: int = 3, steps: int = 100) -> torch.Tensor:
     """``key [1, 3, h, w]`` moved onto each of ``frames [T, 3, h, w]`` by a fitted ``grid`` flow."""
-    count, (h, w) = len(frames), frames.shape[-2:]
-    identity = F.affine_grid(torch.eye(2, 3)[None].expand(count, -1, -1), [count, 3, h, w], align_corners=False)
-
-    def warp(flow):
-        dense = F.interpolate(flow, size=(h, w), mode="bilinear", align_corners=False).permute(0, 2, 3, 1)
-        return F.grid_sample(
-            key.expand(count, -1, -1, -1), identity + dense, padding_mode="border", align_corners=False
-        )
-
+    count = len(frames)
     flow = torch.zeros(count, 2, grid, grid, requires_grad=True)
     optimizer = torch.optim.Adam([flow], lr=0.01)
     for _ in range(steps):
         rough = (flow[..., 1:, :] - flow[..., :-1, :]).square().mean() + (
             flow[..., 1:] - flow[..., :-1]
         ).square().mean()
-        loss = F.mse_loss(warp(flow), frames) + 0.1 * rough
+        loss = F.mse_loss(warp(key, flow), frames) + 0.1 * rough
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
     with torch.no_grad():
-        return warp(flow)
+        return warp(key, flow)
 
 
 def main() -> None:
@@ -249,15 +238,13 @@ def main() -> None:
             out.append(frame)
         return out
 
-    def to_u8(t: torch.Tensor) -> np.ndarray:
-        return ((t.permute(0, 2, 3, 1) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).numpy()
-
     rows = [measure("base (quality 5)", list(dev_base))]
     found = {"source": [float(r.found.mean()) for r in refs]}
     for crf in (20, 30, 40, 50):  # how sharp a picture dlib's detector needs, per dev window
-        pictures = [np.stack([decode_picture(encode_picture(f, crf), 128) for f in s[::6]]) for s in dev_src]
+        coded = [[encode_picture(f, crf) for f in s[::6]] for s in dev_src]  # frame WINDOW // 2 is coded[i][4]
+        pictures = [np.stack([decode_picture(c, FACES_FLOW.image_size) for c in window]) for window in coded]
         found[f"av1 crf {crf}"] = [float(tools.track(p).found.mean()) for p in pictures]
-        found[f"av1 crf {crf} bytes"] = float(np.mean([len(encode_picture(s[WINDOW // 2], crf)) for s in dev_src]))
+        found[f"av1 crf {crf} bytes"] = float(np.mean([len(window[WINDOW // 12]) for window in coded]))
     print(json.dumps(found), flush=True)
     dev_boxes = [box_of(y, x) for y, x in dev_at]
     src_box = [s[:, y : y + BOX_H, x : x + BOX_W] for s, (y, x) in zip(dev_src, dev_boxes)]
@@ -281,7 +268,10 @@ def main() -> None:
     moved = [base + (local_flow(base[WINDOW // 2 : WINDOW // 2 + 1], src) - base) * taper(BOX_H, BOX_W)
              for src, base in zip(src_t, base_t)]  # fmt: skip
     rows.append(
-        measure("local flow: 3x3 per frame from the key frame's window, unquantized", pasted([to_u8(m) for m in moved]))
+        measure(
+            "local flow: 3x3 per frame from the key frame's window, unquantized",
+            pasted([to_uint8(m).numpy() for m in moved]),
+        )
     )
     train_s, train_b = boxes(train_src, train_base, [box_of(y, x) for y, x in train_at])
     encoder, decoder, log_scale = train_autoencoder(train_s, train_b, 4, 0.5, args.ae_steps)
@@ -292,7 +282,7 @@ def main() -> None:
                 z = torch.round(encoder(src, base))
                 z, coded = interpolate_rows(z, every)
                 bits.append(float(laplace_bits(z[coded], log_scale).sum()))
-                outs.append(to_u8(decoder(base, z)))
+                outs.append(to_uint8(decoder(base, z)).numpy())
         rows.append(measure(f"autoencoder: 4 values, {args.ae_steps} steps, every {every} frame(s)", pasted(outs),
                             bytes_per_window=float(np.mean(bits)) / 8))  # fmt: skip
     if args.json_out:
