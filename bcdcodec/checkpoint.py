@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from pathlib import Path
 
@@ -61,9 +62,13 @@ def save_checkpoint(model: BCDModel, path: str | os.PathLike, extra: dict | None
 
 
 def atomic_torch_save(payload: dict, path: str | os.PathLike) -> None:
-    """``torch.save`` to a temporary name beside ``path``, then rename (no partial files)."""
+    """``torch.save`` to a temporary name beside ``path``, then rename (no partial files). The
+    archive is built in memory, so that its inner folder is always ``archive`` and not the
+    temporary name: the same payload gives the same bytes (file sha256s reproduce)."""
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
     with atomic_path(path, force=True) as tmp:
-        torch.save(payload, tmp)
+        Path(tmp).write_bytes(buffer.getvalue())
 
 
 def load_checkpoint_payload(path: str | os.PathLike) -> dict:

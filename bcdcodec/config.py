@@ -1,6 +1,7 @@
 """Model configuration. Saved inside every checkpoint as a plain dict; architecture is never
-inferred from weight shapes. The defaults are ``sprites-64-fixed``, the one-point model the bundled
-``sprites-64`` was fine-tuned from (it adds ``rate_points``; bcdcodec/weights/sprites-64-q6.md)."""
+inferred from weight shapes. The defaults are ``sprites-64-fixed``, the one-point model that is the
+top point of the bundled ``sprites-64`` (which adds ``rate_points`` and a lower network;
+bcdcodec/weights/sprites-64-q7.md)."""
 
 from __future__ import annotations
 
@@ -71,6 +72,11 @@ class ModelConfig:
     # own prior and reaches the decoder at the scale of content_gain (see models.bcd)
     rate_points: tuple[tuple[int, float], ...] = ()
     top_point_fraction: float = 0.0  # training: share of clips at the top point (the rest: any point)
+    # 0: one network codes every point. g > 0: the points below the top are coded by a second
+    # network stored as its difference from the top one in 4-bit integers with a float16 scale
+    # per g values (small tensors whole; models.lower_network), so that the top point does not
+    # share its decoder with the lower ones. Such a model is assembled from two trained ones
+    lower_delta_group: int = 0
     # denoiser (DiT with spatial and temporal attention)
     dit_dim: int = 192
     dit_layers: int = 4  # each layer = one spatial block + one temporal block
@@ -104,6 +110,8 @@ class ModelConfig:
         problems += _rate_point_problems(self)
         if not 0 <= self.top_point_fraction <= 1:
             problems.append("top_point_fraction must be in [0, 1]")
+        if self.lower_delta_group < 0 or (self.lower_delta_group and not self.top_point):
+            problems.append("lower_delta_group must be 0, or positive with points below the top")
         if self.content_warp and not self.content_grid:
             problems.append("content_warp needs content_grid")
         if self.fit not in FIT_POLICIES:
@@ -224,8 +232,9 @@ def _rate_point_problems(cfg: ModelConfig) -> list[str]:
         if n1 < n0 or g1 < g0 or (n1, g1) == (n0, g0):
             problems.append("rate points must rise: groups and gain never fall, and each point differs")
             break
-    if any(not 1 <= n <= cfg.motion_groups or g <= 0 for n, g in points):
-        problems.append("a rate point needs 1..motion_groups groups and a positive gain")
+    # a point may send no motion (a still picture of the content); the top one sends every group
+    if any(not 0 <= n <= cfg.motion_groups or g <= 0 for n, g in points):
+        problems.append("a rate point needs 0..motion_groups groups and a positive gain")
     if len(points) > 64:
         problems.append("at most 64 rate points")
     return problems

@@ -213,7 +213,7 @@ def decode_unit(unit, header: SequenceHeader, codec: FlowCodec) -> tuple[bytes, 
     frames within the GOP)``; raises :class:`CorruptPacketError` when it does not decode."""
     frames = sum(header.frames_in_clip(c) for c in range(unit.first_clip, unit.first_clip + unit.clip_count))
     coded = coded_frames(frames, codec.point_of(header).interval)
-    picture, symbols = flow_gop.decode_flow_gop(unit.payload, len(coded), codec.grid)
+    picture, symbols = flow_gop.decode_flow_gop(unit.payload, len(coded), codec.grid, header.version[1])
     return picture, symbols, coded
 
 

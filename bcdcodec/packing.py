@@ -137,7 +137,7 @@ def _decode_unit(payload, header, span: range, tables, num_queries, prior_rows) 
             return [decode_clip(payload, tables, num_queries, frames[0])]
         return [decode_clip_with_prior(payload, tables, num_queries, frames[0], _frame_rows(prior_rows))]
     rows = None if prior_rows is None else (lambda _clip: _frame_rows(prior_rows))
-    content, motions = decode_gop(payload, tables, num_queries, frames, rows)
+    content, motions = decode_gop(payload, tables, num_queries, frames, rows, header.version[1])
     return [ClipSymbols(content, motion) for motion in motions]
 
 

@@ -33,7 +33,7 @@ class ContentRefiner:
             raise InvalidArgumentError(f"{net.cfg.name} has no content image to refine its content against")
         if steps < 1:
             raise InvalidArgumentError("content refinement needs at least one step")
-        self.net, self.steps, self.lr = net, steps, lr
+        self.net, self.point, self.steps, self.lr = net, point, steps, lr
         self.quantizer = net.quantizer(point)
         self.scale = net._content_scale(point)
 
@@ -41,7 +41,7 @@ class ContentRefiner:
         """Mean squared error of the base over every frame of the GOP: ``content [1, K, Cc]`` at
         the point's scale, ``frames [T, 3, S, S]``, ``motion [1, T, N*g]`` (the content image is
         drawn once and warped to every frame)."""
-        base, _ = self.net._content_image(content / self.scale, motion)
+        base, _ = self.net._content_image(content / self.scale, motion, self.net.network(self.point))
         return ((base[0] - frames) ** 2).mean()
 
     def _bits(self, content: torch.Tensor) -> torch.Tensor:
@@ -53,7 +53,7 @@ class ContentRefiner:
 
     def __call__(self, symbols: np.ndarray, frames: list[torch.Tensor], motion: list[np.ndarray]) -> np.ndarray:
         frames = torch.cat(frames)
-        motions = self.net.motion_from_symbols(np.concatenate(motion))
+        motions = self.net.motion_from_symbols(np.concatenate(motion), self.point)
         cfg = self.net.cfg
         # the rate-distortion trade the model was trained with (base MSE per clip against content
         # bits per clip, spread over the GOP's frames), RATE_BOOST times, and divided by the

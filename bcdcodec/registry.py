@@ -54,6 +54,17 @@ REGISTRY: tuple[RegisteredModel, ...] = (
     ),
     RegisteredModel(
         name="sprites-64",
+        model_id=5,
+        filename="sprites-64-q7.pt",
+        sha256="fd87befbeeeee3ffcd13d6ab7727993f35ae4ae1b03559c1d623ed78aea276d4",
+        description="Sprites 64x64, 8-frame clips, 7 operating points (--quality 1-7): sprites-64-fixed whole at the "
+        "top, sprites-64-q6's lower points below it",
+        prior_filename="sprites-64-q7-prior.pt",
+        prior_sha256="76d82a102c961aaec3c607c8111aa6e6e23d4fe05e35d9cfec76d7a54f4eb8ff",
+    ),
+    # the six-point model the lower points come from; kept so that its streams (model id 3) decode
+    RegisteredModel(
+        name="sprites-64-q6",
         model_id=3,
         filename="sprites-64-q6.pt",
         sha256="e2c3ecef2530d22fbb375488839a12d5ade668011f2446a3b33f5f3cbfb95a09",
@@ -61,7 +72,7 @@ REGISTRY: tuple[RegisteredModel, ...] = (
         prior_filename="sprites-64-q6-prior.pt",
         prior_sha256="fa6ce823c3e67d56909d8f96817cbbe8d588f56fec8b839af635ff83c2f2bdf7",
     ),
-    # the one-rate model it was fine-tuned from; kept so that its streams (model id 1) decode
+    # the one-rate model: the top point of sprites-64 (and what sprites-64-q6 was fine-tuned from)
     RegisteredModel(
         name="sprites-64-fixed",
         model_id=1,

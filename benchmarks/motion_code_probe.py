@@ -54,7 +54,7 @@ def codes_by_class(net, split) -> tuple[np.ndarray, np.ndarray]:
     of the first ``PAIR_CHARACTERS`` characters of ``split``, one clip per action x direction class."""
     characters = np.unique(split.character)[:PAIR_CHARACTERS]
     picks = np.concatenate([np.flatnonzero(split.character == c) for c in characters])
-    _, motion = collect_codes(net, split.videos[picks])
+    motion = collect_codes(net, split.videos[picks])[1][:, -1]  # the top point's codes
     where = (np.searchsorted(characters, split.character[picks]), split.motion[picks])
     codes = np.zeros((len(characters), CLASSES) + motion.shape[1:], dtype=motion.dtype)
     videos = np.zeros((len(characters), CLASSES) + split.videos.shape[1:], dtype=split.videos.dtype)
@@ -76,7 +76,7 @@ def main(model_path: str) -> None:
     for name, count in (("train", TRAIN_CLIPS), ("test", TEST_CLIPS)):
         split = splits[name]
         picks = rng.choice(len(split), count, replace=False)
-        _, motion = collect_codes(net, split.videos[picks])
+        motion = collect_codes(net, split.videos[picks])[1][:, -1]  # the top point's codes
         codes[name] = (one_hot_codes(motion, net.cfg.codebook_size), torch.from_numpy(split.motion[picks]))
         if name == "test":
             usage = group_usage(motion, net.cfg.codebook_size)

@@ -1,13 +1,14 @@
-"""Prints what the .bcd format spends outside the coded symbols, 1.x against 2.0.
+"""Prints what the .bcd format spends outside the coded symbols: 1.x, 2.0 and 2.1.
 
     python benchmarks/stream_overhead.py [--sequences 2664] [--threads 2] [--json-out FILE]
 
-1. ``sprites-64`` (bundled, with its motion prior) on the Sprites test split (needs the sheets
-   under $BCDCODEC_DATA or ../shared/data): mean whole-file bytes per 8-frame clip, static and
-   prior-coded, written as 1.x (one ANS packet per clip, as bcdcodec 0.1 did) and as 2.0.
-   The symbols are the same; only the format differs.
+1. ``sprites-64-fixed`` (bundled, with its motion prior; the top point of ``sprites-64``) on the
+   Sprites test split (needs the sheets under $BCDCODEC_DATA or ../shared/data): mean whole-file
+   bytes per 8-frame clip, static and prior-coded, written as 1.x (one ANS packet per clip, as
+   bcdcodec 0.1 did), as 2.0 and as 2.1 (the encoder's). The symbols are the same; only the
+   format differs.
 2. A 10-second, 25 fps multi-clip file from a seeded random-init model (32x32 frames, 8-frame
-   clips; sizes only): bytes outside the symbols, 1.x against 2.0 with 2-second GOPs.
+   clips; sizes only): bytes outside the symbols, 1.x against 2.0 and 2.1 with 2-second GOPs.
 
 "Outside the symbols" = file bytes minus the information content of the symbols under the tables
 that code them (header, framing, checks and the coder's termination).
@@ -23,8 +24,9 @@ import numpy as np
 import torch
 
 from bcdcodec import codec, decoding
-from bcdcodec.bitstream import SequenceHeader, v1
+from bcdcodec.bitstream import SequenceHeader, read_stream, v1, v2
 from bcdcodec.coding.ans import encode_clip, encode_clip_with_prior
+from bcdcodec.coding.gop import encode_gop
 from bcdcodec.config import tiny_config
 from bcdcodec.data.sprites import build_split
 from bcdcodec.models.factory import moving_square_video, seeded_model
@@ -52,22 +54,37 @@ def v1_stream(data: bytes, model: codec.CodecModel) -> bytes:
     return v1.write_stream(old, payloads)
 
 
+def v20_stream(data: bytes, model: codec.CodecModel) -> bytes:
+    """The same symbols and GOPs as the 2.1 stream ``data``, written as 2.0 (little-endian words)."""
+    header, clips = decoding.decode_symbols(data, model)
+    prior = header.motion_prior_hash is not None
+    gops, first = [], 0
+    for unit in read_stream(data).units:
+        members = clips[first : first + unit.clip_count]
+        rows = None
+        if prior:
+            rows = [model.prior.integer.tables(c.content, c.motion, model.cfg.table_precision) for c in members]
+        gops.append((len(members), encode_gop(members[0].content, [c.motion for c in members], model.tables, rows, 0)))
+        first += unit.clip_count
+    return v2.write_stream(header, gops, minor=0)
+
+
 def symbol_bytes(data: bytes, model: codec.CodecModel) -> float:
     return sum(g["content_bytes"] + sum(g["motion_bytes"]) for g in decoding.symbol_costs(data, model))
 
 
 def sprites_figures(sequences: int) -> dict:
-    model = codec.with_bundled_prior(codec.load_model("sprites-64"))
+    model = codec.with_bundled_prior(codec.load_model("sprites-64-fixed"))
     split = build_split("test", cache_dir=cache_dir("sprites"), progress=True)
     picks = np.random.default_rng(0).choice(len(split), size=min(sequences, len(split)), replace=False)
-    sizes = {key: [] for key in ("static_1x", "static_2.0", "prior_1x", "prior_2.0")}
+    sizes = {f"{coding}_{v}": [] for coding in ("static", "prior") for v in ("1x", "2.0", "2.1")}
     outside = {key: [] for key in sizes}
     for index in picks:
         for coding in ("static", "prior"):
             new = codec.compress(split.videos[index], model, fps=25, motion_prior=coding == "prior")
-            old = v1_stream(new, model)
+            old, v20 = v1_stream(new, model), v20_stream(new, model)
             symbols = symbol_bytes(new, model)
-            for version, data in (("1x", old), ("2.0", new)):
+            for version, data in (("1x", old), ("2.0", v20), ("2.1", new)):
                 sizes[f"{coding}_{version}"].append(len(data))
                 outside[f"{coding}_{version}"].append(len(data) - symbols)
     return {
@@ -83,17 +100,21 @@ def long_file_figures() -> dict:
     model = codec.CodecModel.from_network(seeded_model(cfg, seed=0, warmup_clips=8))
     frames = moving_square_video(250, 32, 32, seed=0)
     new = codec.compress(frames, model, fps=Fraction(25), gop_seconds=2.0, scene_cut=None)
-    old = v1_stream(new, model)
+    old, v20 = v1_stream(new, model), v20_stream(new, model)
     symbols_new = symbol_bytes(new, model)
     symbols_old = symbol_bytes(old, model)  # every 1.x clip codes its own content
-    info = codec.read_stream(new)
+    info = read_stream(new)
     return {
         "frames": 250,
         "clips": info.header.clip_count,
-        "gops_2.0": len(info.units),
-        "file_bytes": {"1x": len(old), "2.0": len(new)},
-        "bytes_outside_symbols": {"1x": round(len(old) - symbols_old, 1), "2.0": round(len(new) - symbols_new, 1)},
-        "content_and_motion_symbol_bytes": {"1x": round(symbols_old, 1), "2.0": round(symbols_new, 1)},
+        "gops_2.x": len(info.units),
+        "file_bytes": {"1x": len(old), "2.0": len(v20), "2.1": len(new)},
+        "bytes_outside_symbols": {
+            "1x": round(len(old) - symbols_old, 1),
+            "2.0": round(len(v20) - symbols_new, 1),
+            "2.1": round(len(new) - symbols_new, 1),
+        },
+        "content_and_motion_symbol_bytes": {"1x": round(symbols_old, 1), "2.x": round(symbols_new, 1)},
     }
 
 

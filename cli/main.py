@@ -28,7 +28,7 @@ from .errors import one_line_errors, run_group
 from .evaluation import eval_group, train_judge_command
 from .format import human_bytes, human_count, human_rate
 from .prior import generate_command, refit_priors_command, train_prior_command
-from .training import export, train
+from .training import add_lower_points, export, train
 from .transfer import transfer
 
 
@@ -281,6 +281,7 @@ for _command in (
     transfer,
     train,
     export,
+    add_lower_points,
     train_judge_command,
     eval_group,
     train_prior_command,

@@ -51,7 +51,7 @@ def train_prior_command(out, model_name, checkpoint, data, steps, batch, lr, dim
     content, motion = test_codes
     top = model.cfg.top_point
     with torch.no_grad():
-        float_bits = float(prior.loss_bits(torch.from_numpy(content[:, top]), torch.from_numpy(motion)))
+        float_bits = float(prior.loss_bits(torch.from_numpy(content[:, top]), torch.from_numpy(motion[:, top])))
     twin = prior.integer_twin(exp_lut())
     report = {
         "codec": model.name,
@@ -62,18 +62,18 @@ def train_prior_command(out, model_name, checkpoint, data, steps, batch, lr, dim
         "lr": lr,
         "seed": seed,
         "test_clips": len(motion),
-        "test_motion_bits_per_clip_static_tables": round(model.tables.motion_bits(motion) / len(motion), 2),
-        "test_motion_bits_per_clip_prior_float": round(float_bits * motion.shape[1], 2),
-        "test_motion_bits_per_clip_prior_integer": round(integer_bits(twin, content[:, top], motion), 2),
+        "test_motion_bits_per_clip_static_tables": round(model.tables.motion_bits(motion[:, top]) / len(motion), 2),
+        "test_motion_bits_per_clip_prior_float": round(float_bits * motion.shape[2], 2),
+        "test_motion_bits_per_clip_prior_integer": round(integer_bits(twin, content[:, top], motion[:, top]), 2),
     }
     if top:  # every operating point, lowest first: static tables against the prior
         report["per_operating_point"] = [
             {
                 "motion_groups": model.cfg.operating_points[p][0],
                 "static_bits_per_clip": round(
-                    model.tables_at(p).motion_bits(motion[..., : prior.cfg.groups_at(p)]) / len(motion), 2
+                    model.tables_at(p).motion_bits(motion[:, p, :, : prior.cfg.groups_at(p)]) / len(motion), 2
                 ),
-                "prior_integer_bits_per_clip": round(integer_bits(twin, content[:, p], motion, point=p), 2),
+                "prior_integer_bits_per_clip": round(integer_bits(twin, content[:, p], motion[:, p], point=p), 2),
             }
             for p in range(top + 1)
         ]
@@ -204,7 +204,7 @@ def refit_priors_command(src, dst, data, steps, seed, threads, force):
     train, _ = _split_videos(data, net.cfg, seed)
     content = collect_content(net, train.videos, progress=True)
     report = refit_content_priors(net, content, steps=steps, seed=seed) if steps else []
-    typicality = ContentTypicality.fit(content)
+    typicality = ContentTypicality.fit(content[:, -1])  # the top point's network (what fitcheck reads)
     kept = {"step": extra.get("step"), "train_config": extra.get("train_config", {})}
     save_checkpoint(net, dst, extra={**kept, EXTRA_KEY: typicality.to_extra()}, half=True)
     digest = hashlib.sha256(Path(dst).read_bytes()).hexdigest()

@@ -1,4 +1,4 @@
-"""``bcdcodec train`` and ``bcdcodec export``."""
+"""``bcdcodec train``, ``bcdcodec export`` and ``bcdcodec add-lower-points``."""
 
 from __future__ import annotations
 
@@ -90,3 +90,37 @@ def export(src, dst, half, default_steps, model_id, name, fit, force):
     )
     digest = hashlib.sha256(Path(dst).read_bytes()).hexdigest()
     click.echo(f"{dst}: model id {net.cfg.model_id}, sha256 {digest}")
+
+
+@click.command("add-lower-points")
+@click.argument("top", type=click.Path(dir_okay=False, exists=True))
+@click.argument("lower", type=click.Path(dir_okay=False, exists=True))
+@click.argument("dst", type=click.Path(dir_okay=False))
+@click.option(
+    "--group", type=click.IntRange(1), default=64, show_default=True, help="values per scale of the 4-bit difference"
+)
+@click.option("--still-point", is_flag=True, help="add a lowest point that sends no motion (a still picture)")
+@click.option("-f", "--force", is_flag=True, help="overwrite DST if it exists")
+@one_line_errors
+def add_lower_points(top, lower, dst, group, still_point, force):
+    """One model file from two: TOP (one operating point) kept whole as the top point, and the
+    points below the top of LOWER (same architecture), coded by LOWER's network stored as a 4-bit
+    difference from TOP's. Then run export (tables) and refit-priors."""
+    from bcdcodec.checkpoint import load_checkpoint, save_checkpoint
+    from bcdcodec.errors import InvalidArgumentError
+    from bcdcodec.fileio import check_writable
+    from bcdcodec.train.assemble import with_lower_points
+
+    check_writable(Path(dst), force)
+    top_net, extra = load_checkpoint(top)
+    lower_net, _ = load_checkpoint(lower)
+    try:
+        net, kept = with_lower_points(top_net, lower_net, group, still_point)
+    except ValueError as exc:
+        raise InvalidArgumentError(str(exc)) from None
+    save_checkpoint(net, dst, extra={"step": extra.get("step"), "train_config": extra.get("train_config", {})})
+    shares = sorted(kept.values())
+    click.echo(
+        f"{dst}: {net.cfg.top_point + 1} operating points {list(net.cfg.operating_points)}; the 4-bit "
+        f"difference keeps {100 * min(shares):.2f}-{100 * max(shares):.2f} % of each quantized tensor's energy"
+    )

@@ -1,10 +1,12 @@
-"""Writes the 2.0 conformance streams of bitstreams/conformance/ (and their expected symbols).
+"""Writes the 2.1 conformance streams of bitstreams/conformance/ (``v21_*``, and their expected
+symbols).
 
     python tests/make_conformance.py
 
-The 1.0 and 1.1 streams beside them were written by bcdcodec 0.1 (with the same fixture model
-and the cases in ``V1_CASES``) and are kept as they are: decoders must go on reading them.
-Only needed when the bitstream version changes; the tests check the committed files.
+The streams beside them are kept as they were written, and decoders must go on reading them: the
+1.0 and 1.1 ones by bcdcodec 0.1 (the same fixture model, the cases in ``V1_CASES``), the 2.0
+ones (``v2_*``) by the encoder before 2.1, from the cases below. Only needed when the bitstream
+version changes; the tests check the committed files.
 """
 
 from __future__ import annotations
@@ -27,12 +29,13 @@ V1_CASES = [
     ("single_frame_pad_20x12", 1, 12, 20, Fraction(12), "pad", SamplerSettings("euler", 64, 2**32 - 1), False, 0),
     ("prior_coded_three_clips_32x24", 10, 24, 32, Fraction(25), "stretch", SamplerSettings("euler", 2, 7), True, 0),
 ]  # fmt: skip
+PREFIX = "v21_"  # the version the encoder writes
 V2_CASES = [
-    ("v2_one_gop_16x16", 4, 16, 16, Fraction(25), "stretch", SamplerSettings("euler", 2, 0), False, 2.0),
-    ("v2_three_gops_32x24_ntsc", 22, 24, 32, Fraction(30000, 1001), "crop", SamplerSettings("heun", 3, 12345),
+    ("one_gop_16x16", 4, 16, 16, Fraction(25), "stretch", SamplerSettings("euler", 2, 0), False, 2.0),
+    ("three_gops_32x24_ntsc", 22, 24, 32, Fraction(30000, 1001), "crop", SamplerSettings("heun", 3, 12345),
      False, 0.3),
-    ("v2_prior_one_gop_20x12", 9, 12, 20, Fraction(12), "pad", SamplerSettings("euler", 64, 2**32 - 1), True, 2.0),
-    ("v2_prior_two_gops_32x24", 14, 24, 32, Fraction(25), "stretch", SamplerSettings("euler", 2, 7), True, 0.4),
+    ("prior_one_gop_20x12", 9, 12, 20, Fraction(12), "pad", SamplerSettings("euler", 64, 2**32 - 1), True, 2.0),
+    ("prior_two_gops_32x24", 14, 24, 32, Fraction(25), "stretch", SamplerSettings("euler", 2, 7), True, 0.4),
 ]  # fmt: skip
 
 
@@ -52,7 +55,7 @@ def encode_case(model, index: int, case) -> bytes:
                         scene_cut=None)  # fmt: skip
 
 
-KEYFRAME_CASE = ("v2_keyframe_two_gops_128", 20, 128, 128, Fraction(25), "stretch", 0.64)  # GOPs of 2 clips
+KEYFRAME_CASE = ("keyframe_two_gops_128", 20, 128, 128, Fraction(25), "stretch", 0.64)  # GOPs of 2 clips
 KEYFRAME_DIR = OUT / "keyframe"
 
 
@@ -77,9 +80,9 @@ def write_keyframe_case() -> None:
     video = moving_square_video(frames, height, width, seed=11)
     data = api.compress(video, FACES_FLOW, fps=fps, fit=fit, gop_seconds=gop_seconds)
     KEYFRAME_DIR.mkdir(exist_ok=True)
-    (KEYFRAME_DIR / f"{name}.bcd").write_bytes(data)
-    (KEYFRAME_DIR / f"{name}.json").write_text(json.dumps(keyframe_expected(data), indent=1) + "\n")
-    print(f"{name}: {len(data)} bytes")
+    (KEYFRAME_DIR / f"{PREFIX}{name}.bcd").write_bytes(data)
+    (KEYFRAME_DIR / f"{PREFIX}{name}.json").write_text(json.dumps(keyframe_expected(data), indent=1) + "\n")
+    print(f"{PREFIX}{name}: {len(data)} bytes")
 
 
 def main() -> None:
@@ -88,13 +91,13 @@ def main() -> None:
     for index, case in enumerate(V2_CASES):
         data = encode_case(model, index, case)
         _, symbols = api.decode_symbols(data, model)
-        (OUT / f"{case[0]}.bcd").write_bytes(data)
+        (OUT / f"{PREFIX}{case[0]}.bcd").write_bytes(data)
         expected = {
             "info": api.stream_info(data),
             "clips": [{"content": s.content.tolist(), "motion": s.motion.tolist()} for s in symbols],
         }
-        (OUT / f"{case[0]}.json").write_text(json.dumps(expected, indent=1) + "\n")
-        print(f"{case[0]}: {len(data)} bytes in {len(expected['info']['gops'])} GOP(s)")
+        (OUT / f"{PREFIX}{case[0]}.json").write_text(json.dumps(expected, indent=1) + "\n")
+        print(f"{PREFIX}{case[0]}: {len(data)} bytes in {len(expected['info']['gops'])} GOP(s)")
 
 
 if __name__ == "__main__":

@@ -100,7 +100,7 @@ def test_bad_magic_version_and_trailing_data():
     with pytest.raises(UnsupportedVersionError):
         read_stream(data[:2] + bytes([0x30]) + data[3:])
     with pytest.raises(UnsupportedVersionError):
-        read_stream(data[:2] + bytes([data[2] | 0b100]) + data[3:])  # minor 1
+        read_stream(data[:2] + bytes([data[2] | 0b1100]) + data[3:])  # minor 3 (2.1 is the latest)
     with pytest.raises(StreamError):
         read_stream(data + b"\x00")
 
@@ -121,4 +121,4 @@ def test_info_shows_gops_and_overhead():
     assert [g["clips"] for g in info["gops"]] == [2, 1, 2]
     assert [g["start_s"] for g in info["gops"]] == [0.0, 0.64, 0.96]
     assert info["payload_bytes"] == 26 and info["overhead_bytes"] == len(data) - 26
-    assert info["version"] == "2.0" and info["sampler"]["steps"] == "model"
+    assert info["version"] == "2.1" and info["sampler"]["steps"] == "model"

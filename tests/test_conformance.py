@@ -1,4 +1,4 @@
-"""The committed conformance streams (1.0, 1.1 and 2.0) decode to their recorded symbols and
+"""The committed conformance streams (1.0, 1.1, 2.0 and 2.1) decode to their recorded symbols and
 re-encode byte for byte."""
 
 import json
@@ -63,9 +63,9 @@ def test_recorded_symbols_re_encode_to_the_same_bytes(path, conformance_model):
         members = clips[first : first + gop["clips"]]
         motions = [c.motion for c in members]
         gop_rows = [rows(c) for c in members] if prior else None
-        gops.append((len(members), encode_gop(members[0].content, motions, tables, gop_rows)))
+        gops.append((len(members), encode_gop(members[0].content, motions, tables, gop_rows, header.version[1])))
         first += gop["clips"]
-    assert v2.write_stream(header, gops) == data
+    assert v2.write_stream(header, gops, header.version[1]) == data
 
 
 KEYFRAME_STREAMS = sorted((CONFORMANCE / "keyframe").glob("*.bcd"))
@@ -86,5 +86,6 @@ def test_keyframe_stream_decodes_to_recorded_pictures_and_flow_and_back(path):
         picture, flow, _ = decode_unit(unit, parsed.header, FACES_FLOW)
         assert picture.hex() == gop["picture"] and flow.tolist() == gop["flow"]
         assert decode_picture(picture, FACES_FLOW.image_size).shape == (128, 128, 3)
-        assert encode_flow_gop(picture, np.array(gop["flow"], dtype=np.int32)) == unit.payload
+        flow = np.array(gop["flow"], dtype=np.int32)
+        assert encode_flow_gop(picture, flow, parsed.header.version[1]) == unit.payload
     assert api.decompress(data).frames.shape == (20, 128, 128, 3)  # the bundled codec, found from the id

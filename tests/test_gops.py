@@ -70,6 +70,8 @@ def test_mutated_multi_gop_streams_fail_cleanly_or_conceal_to_full_length(tiny_m
         mutated = bytearray(data)
         for position in rng.integers(0, len(data), size=rng.integers(1, 4)):
             mutated[position] ^= 1 << int(rng.integers(0, 8))
+        if mutated == data:  # the same bit flipped twice
+            continue
         try:
             decoded = decoding.decode_stream(bytes(mutated), tiny_model, conceal=True)
         except StreamError:

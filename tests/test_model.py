@@ -135,3 +135,11 @@ def test_compressai_entropy_models_load_without_the_rest_of_compressai():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-1500:]
+
+
+def test_a_saved_model_file_is_the_same_bytes_every_time(tiny_net, tmp_path):
+    from bcdcodec.checkpoint import save_checkpoint
+
+    save_checkpoint(tiny_net, tmp_path / "a.pt")
+    save_checkpoint(tiny_net, tmp_path / "b.pt")
+    assert (tmp_path / "a.pt").read_bytes() == (tmp_path / "b.pt").read_bytes()

@@ -79,7 +79,7 @@ def test_prior_coded_round_trip_and_header(prior_model, tiny_model):
     static = api.compress(frames, tiny_model)
     coded = api.compress(frames, prior_model, motion_prior=True)
     header = read_stream(coded).header
-    assert header.version == (2, 0) and header.motion_prior_hash == prior_model.prior.digest[:2]
+    assert header.version == (2, 1) and header.motion_prior_hash == prior_model.prior.digest[:2]
     assert read_stream(static).header.motion_prior_hash is None
     assert api.stream_info(coded)["motion_coding"] == "prior"
     _, symbols_static = api.decode_symbols(static, tiny_model)
@@ -145,10 +145,11 @@ def test_training_lowers_bits(tiny_model):
     from bcdcodec.data.procedural import procedural_split
 
     content, motion = collect_codes(tiny_model.net, procedural_split(48, seed=0).videos)
-    assert content.shape == (48, 1, 2, 4) and motion.shape == (48, 4, 4)  # one operating point
+    assert content.shape == (48, 1, 2, 4) and motion.shape == (48, 1, 4, 4)  # one operating point
+    motion = motion[:, 0]
     cfg = MotionPriorConfig.for_codec(tiny_model.cfg, dim=32, layers=1, mlp_dim=32)
     untrained = MotionPrior(cfg).eval().integer_twin(exp_lut())
-    trained = train_prior(cfg, content, motion, steps=150, batch=32, progress=False).integer_twin(exp_lut())
+    trained = train_prior(cfg, content, motion[:, None], steps=150, batch=32, progress=False).integer_twin(exp_lut())
     assert integer_bits(trained, content[:, 0], motion) < 0.8 * integer_bits(untrained, content[:, 0], motion)
 
 

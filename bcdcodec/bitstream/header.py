@@ -36,7 +36,7 @@ class SequenceHeader:
     seed: int = 0  # seeds the decoder's noise
     fit: str = "stretch"
     motion_prior_hash: bytes | None = None  # first 2 bytes of the motion prior's sha256 when prior-coded
-    version: tuple[int, int] = (2, 0)
+    version: tuple[int, int] = (2, 1)
 
     @property
     def clip_count(self) -> int:

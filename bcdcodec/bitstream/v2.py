@@ -26,7 +26,7 @@ from .header import (
 from .varint import Reader, encode_varint
 
 MAGIC = b"BC"
-VERSION = (2, 0)
+VERSION = (2, 1)  # what encoders write; decoders read 2.0 too
 # the 4-bit size code: common frame sizes (width, height); 15 = written out
 FRAME_SIZES = (
     (64, 64), (128, 128), (256, 256), (512, 512), (176, 144), (352, 288), (320, 240), (640, 480),
@@ -45,15 +45,18 @@ CODING_DEFAULTS = (DEFAULT_CLIP_LEN, None, "euler", None, 0)
 SMALL_UNIT_BYTES = 258  # a unit (payload + check) of at most this many bytes carries a CRC-16, else a CRC-32
 
 
-def header_to_bytes(h: SequenceHeader, gop_count: int) -> bytes:
-    """The bit-packed 2.0 sequence header (see bitstreams/SPEC.md §1)."""
+def header_to_bytes(h: SequenceHeader, gop_count: int, minor: int = VERSION[1]) -> bytes:
+    """The bit-packed 2.``minor`` sequence header (see bitstreams/SPEC.md §1; ``h.version`` is
+    ignored: encoders write the latest minor version, 0 only re-creates recorded 2.0 streams)."""
     if not 1 <= gop_count <= h.clip_count:
         raise ValueError(f"{gop_count} GOPs for {h.clip_count} clips")
     if len(h.weights_hash) != HASH_PREFIX_BYTES:
         raise ValueError("weights_hash must be a 2-byte prefix")
     w = BitWriter()
+    if not 0 <= minor <= VERSION[1]:
+        raise ValueError(f"cannot write a 2.{minor} header")
     w.bits(VERSION[0], 4)
-    w.bits(VERSION[1], 2)
+    w.bits(minor, 2)
     w.exp_golomb(h.model_id)
     w.bits(int.from_bytes(h.weights_hash, "big"), 16)
     w.bits(FIT_POLICIES.index(h.fit), 2)
@@ -103,7 +106,7 @@ def _read_header(data: bytes) -> tuple[SequenceHeader, int, int]:
     major, minor = r.bits(4, "version"), r.bits(2, "version")
     if major != VERSION[0] or minor > VERSION[1]:
         raise UnsupportedVersionError(
-            f"stream version {major}.{minor} is not supported (this decoder reads 1.0-1.1 and 2.0)"
+            f"stream version {major}.{minor} is not supported (this decoder reads 1.0-1.1 and 2.0-2.1)"
         )
     model_id = r.exp_golomb("model id", 0, 2**16 - 1)
     weights_hash = r.bits(16, "weights hash").to_bytes(2, "big")
@@ -170,13 +173,13 @@ def check_size(unit_bytes: int) -> int:
     return 2 if unit_bytes + 2 <= SMALL_UNIT_BYTES else 4
 
 
-def write_stream(header: SequenceHeader, gops: list[tuple[int, bytes]]) -> bytes:
-    """Serialise a whole stream: the header, then each GOP ``(clip count, payload)``. Every GOP but
-    the last is framed by its payload length and clip count; the last runs to the end of the
-    stream and holds the clips that are left."""
+def write_stream(header: SequenceHeader, gops: list[tuple[int, bytes]], minor: int = VERSION[1]) -> bytes:
+    """Serialise a whole 2.``minor`` stream: the header, then each GOP ``(clip count, payload)``
+    (payloads coded for that minor version). Every GOP but the last is framed by its payload
+    length and clip count; the last runs to the end of the stream and holds the clips that are left."""
     if sum(n for n, _ in gops) != header.clip_count or any(n < 1 for n, _ in gops):
         raise ValueError("the GOPs must hold every clip, at least one each")
-    head = header_to_bytes(header, len(gops))
+    head = header_to_bytes(header, len(gops), minor)
     parts, first = [head], 0
     for index, (clips, payload) in enumerate(gops):
         if not 1 <= len(payload) <= MAX_PACKET_BYTES:

@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import interrupts
 from ..errors import CorruptPacketError
-from .gop import WORD_BYTES, shortest_endings
+from .gop import LATEST_MINOR, WORD_BYTES, shortest_endings, word_order
 
 FLOW_LIMIT = 63  # |flow symbol|; differences lie in [-2 * FLOW_LIMIT, 2 * FLOW_LIMIT]
 DELTA_LIMIT = 2 * FLOW_LIMIT
@@ -70,8 +70,9 @@ def best_table(deltas: np.ndarray) -> int:
 
 
 @interrupts.held()
-def encode_flow_gop(picture: bytes, flow: np.ndarray) -> bytes:
-    """Key ``picture`` bytes and ``flow [T, 2, G, G]`` integer symbols -> the GOP payload."""
+def encode_flow_gop(picture: bytes, flow: np.ndarray, minor: int = LATEST_MINOR) -> bytes:
+    """Key ``picture`` bytes and ``flow [T, 2, G, G]`` integer symbols -> the GOP payload of a
+    2.``minor`` stream."""
     if not 1 <= len(picture) <= MAX_PICTURE_BYTES:
         raise ValueError(f"a key picture has 1..{MAX_PICTURE_BYTES} bytes, got {len(picture)}")
     flow = np.asarray(flow)
@@ -84,12 +85,12 @@ def encode_flow_gop(picture: bytes, flow: np.ndarray) -> bytes:
     coder = constriction.stream.queue.RangeEncoder()
     coder.encode(np.array([index], dtype=np.int32), _model(UNIFORM))
     coder.encode(deltas + DELTA_LIMIT, _model(TABLES[index]))
-    flushed = coder.get_compressed().astype("<u4").tobytes()
+    flushed = coder.get_compressed().astype(word_order(minor)).tobytes()
     ideal_bits = math.log2(SCALES) + float((PRECISION - np.log2(TABLES[index][deltas + DELTA_LIMIT])).sum())
     head = struct.pack("<H", len(picture)) + picture
     for candidate in shortest_endings(flushed, ideal_bits / 8):
         try:
-            _, got = decode_flow_gop(head + candidate, flow.shape[0], flow.shape[2])
+            _, got = decode_flow_gop(head + candidate, flow.shape[0], flow.shape[2], minor)
         except CorruptPacketError:
             continue
         if np.array_equal(got, flow):
@@ -98,7 +99,7 @@ def encode_flow_gop(picture: bytes, flow: np.ndarray) -> bytes:
 
 
 @interrupts.held()
-def decode_flow_gop(payload: bytes, frames: int, grid: int) -> tuple[bytes, np.ndarray]:
+def decode_flow_gop(payload: bytes, frames: int, grid: int, minor: int = LATEST_MINOR) -> tuple[bytes, np.ndarray]:
     """Inverse of :func:`encode_flow_gop` for a GOP of ``frames`` frames and a ``grid`` x ``grid``
     flow: ``(key picture bytes, flow [frames, 2, grid, grid] int32)``. Raises
     :class:`CorruptPacketError` when the payload does not decode to symbols in range."""
@@ -109,7 +110,7 @@ def decode_flow_gop(payload: bytes, frames: int, grid: int) -> tuple[bytes, np.n
         raise CorruptPacketError(f"key picture length {length} does not fit a payload of {len(payload)} bytes")
     picture, rest = payload[2 : 2 + length], payload[2 + length :]
     padded = rest + b"\x00" * (-len(rest) % WORD_BYTES + 2 * WORD_BYTES)
-    words = np.frombuffer(padded, dtype="<u4").astype(np.uint32)
+    words = np.frombuffer(padded, dtype=word_order(minor)).astype(np.uint32)
     try:
         coder = constriction.stream.queue.RangeDecoder(words)
         index = int(coder.decode(_model(UNIFORM), 1)[0])

@@ -64,4 +64,4 @@ class CodingTables:
         return self._bits(np.take_along_axis(rows, np.asarray(motion, dtype=np.int64)[..., None], -1))
 
     def _bits(self, frequencies: np.ndarray) -> float:
-        return float(-np.log2(frequencies / float(1 << self.precision)).sum())
+        return float(np.log2(float(1 << self.precision) / frequencies).sum())  # 0.0, not -0.0, for no symbols

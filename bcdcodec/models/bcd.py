@@ -16,6 +16,7 @@ from ..symbols import ClipSymbols
 from .content_prior import ContentQuantizer
 from .denoiser import Denoiser
 from .encoder import MotionContentEncoder
+from .lower_network import LowerNetwork, QuantizedDelta, core_state
 from .quantizer import GroupVQ
 
 
@@ -52,6 +53,29 @@ class BCDModel(nn.Module):
                 "point_content_table",
                 torch.zeros(cfg.top_point, cfg.content_channels, cfg.content_symbol_range, dtype=torch.int64),
             )
+        # the lower points' own network, as a difference from this one (config.lower_delta_group)
+        self.lower_delta = QuantizedDelta(core_state(self), cfg.lower_delta_group) if cfg.lower_delta_group else None
+        if self.lower_delta is not None:
+            self.register_buffer("lower_motion_table", torch.zeros_like(self.motion_table))
+        self._lower: tuple[LowerNetwork, ...] = ()  # built from lower_delta on first use
+
+    # ----- the network of each point -----
+    def network(self, point: int | None) -> BCDModel | LowerNetwork:
+        """What codes operating ``point`` (``None``: the top one): this model, or for a point below
+        the top of a model with a lower network, that network (its encoder, motion_vq, denoiser)."""
+        if self.lower_delta is None or point is None or point == self.cfg.top_point:
+            return self
+        if not self._lower:
+            self._lower = (self.lower_delta.build(self),)
+        return self._lower[0]
+
+    def load_state_dict(self, *args, **kwargs):
+        self._lower = ()  # rebuilt from the new weights on first use
+        return super().load_state_dict(*args, **kwargs)
+
+    def _apply(self, fn, *args, **kwargs):
+        self._lower = ()
+        return super()._apply(fn, *args, **kwargs)
 
     # ----- operating points -----
     def quantizer(self, point: int) -> ContentQuantizer:
@@ -96,25 +120,30 @@ class BCDModel(nn.Module):
         content: torch.Tensor,
         motion: torch.Tensor,
         path: tuple[torch.Tensor, torch.Tensor] | tuple[None, None] | None = None,
+        net: BCDModel | LowerNetwork | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """``(D(x; sigma), base)``. With the content image path the diffusion draws the residual
         over ``base [B, T, 3, S, S]`` (the warped content image): ``D = base + D_res(x - base)``.
-        ``path``: that path's ``(base, tokens)`` when already computed (they depend on the codes only)."""
-        base, appearance = path or self._content_image(content, motion)
+        ``path``: that path's ``(base, tokens)`` when already computed (they depend on the codes only).
+        ``net``: whose denoiser (default: this model's, the top point's)."""
+        net = net or self
+        base, appearance = path or self._content_image(content, motion, net)
         if base is not None:
             x_noisy = x_noisy - base
         c_skip, c_out, c_in, c_noise = (
             v.view(-1, 1, 1, 1, 1) if v.dim() else v for v in diffusion.precondition(sigma, SIGMA_DATA)
         )
-        f = self.denoiser(x_noisy * c_in, c_noise.flatten(), content, motion, appearance)
+        f = net.denoiser(x_noisy * c_in, c_noise.flatten(), content, motion, appearance)
         d = c_skip * x_noisy + c_out * f
         return (d if base is None else d + base), base
 
     def _content_image(
-        self, content: torch.Tensor, motion: torch.Tensor
+        self, content: torch.Tensor, motion: torch.Tensor, net: BCDModel | LowerNetwork | None = None
     ) -> tuple[torch.Tensor, torch.Tensor] | tuple[None, None]:
-        """``(base, tokens)`` of the content image path, or ``(None, None)`` without one."""
-        return self.denoiser.warp(content, motion) if self.denoiser.warp is not None else (None, None)
+        """``(base, tokens)`` of the content image path of ``net`` (default: this model), or
+        ``(None, None)`` without one."""
+        warp = (net or self).denoiser.warp
+        return warp(content, motion) if warp is not None else (None, None)
 
     def _diffusion_loss(
         self, content: torch.Tensor, motion: torch.Tensor, target: torch.Tensor, generator: torch.Generator | None
@@ -147,6 +176,8 @@ class BCDModel(nn.Module):
         comes from the first half of each clip's partner (another clip with the same content)
         instead. ``generator`` (on the clips' device) draws the noise levels and noise."""
         cfg = self.cfg
+        if self.lower_delta is not None:
+            raise ValueError("a model with a lower network is assembled from two trained models, not trained")
         b, t = clips.shape[:2]
         n_cross = int(round(b * cfg.cross_drive_fraction))
         half = t // 2
@@ -192,6 +223,9 @@ class BCDModel(nn.Module):
         usage = self.motion_vq.code_usage.double().cpu().numpy()
         self.motion_table.copy_(torch.from_numpy(quantize_pmf_rows(usage, precision)))
         self.content_table.copy_(torch.from_numpy(self.content_quantizer.export_table(precision)))
+        if self.lower_delta is not None:
+            lower_usage = self.network(0).motion_vq.code_usage.double().cpu().numpy()
+            self.lower_motion_table.copy_(torch.from_numpy(quantize_pmf_rows(lower_usage, precision)))
         for point, quantizer in enumerate(self.point_quantizers):
             self.point_content_table[point].copy_(torch.from_numpy(quantizer.export_table(precision)))
 
@@ -202,10 +236,9 @@ class BCDModel(nn.Module):
         point = self.cfg.top_point if point is None else point
         groups = self.cfg.operating_points[point][0]
         content = self.content_table if point == self.cfg.top_point else self.point_content_table[point]
+        motion = self.motion_table if self.network(point) is self else self.lower_motion_table
         try:
-            return CodingTables(
-                self.motion_table[:groups].cpu().numpy(), content.cpu().numpy(), self.cfg.table_precision
-            )
+            return CodingTables(motion[:groups].cpu().numpy(), content.cpu().numpy(), self.cfg.table_precision)
         except ValueError as exc:
             raise ModelLoadError(f"model has no valid coding tables (run the export step): {exc}") from None
 
@@ -216,11 +249,15 @@ class BCDModel(nn.Module):
     @torch.no_grad()
     def encode_points(self, clip: torch.Tensor, points: list[int] | None = None) -> list[ClipSymbols]:
         """``clip [T, 3, S, S]`` in ``[-1, 1]`` -> its symbols at each operating point of
-        ``points`` (default: all, lowest first), from one pass of the encoder."""
-        content, motion = self.encoder(clip[None])
-        motion_idx = self.motion_vq.logits(motion).argmax(-1)[0].cpu().numpy().astype(np.int32)
+        ``points`` (default: all, lowest first), from one pass of each network that codes them."""
+        codes = {}  # network -> (content, motion indices): each network encodes the clip once
         out = []
         for point in range(self.cfg.top_point + 1) if points is None else points:
+            net = self.network(point)
+            if net not in codes:
+                content, motion = net.encoder(clip[None])
+                codes[net] = (content, net.motion_vq.logits(motion).argmax(-1)[0].cpu().numpy().astype(np.int32))
+            content, motion_idx = codes[net]
             groups = self.cfg.operating_points[point][0]
             symbols = self.content_symbols(content, point)[0]
             out.append(
@@ -233,13 +270,14 @@ class BCDModel(nn.Module):
         ``point`` (default: the top one)."""
         return self.encode_points(clip, [self.cfg.top_point if point is None else point])[0]
 
-    def motion_from_symbols(self, indices: np.ndarray) -> torch.Tensor:
+    def motion_from_symbols(self, indices: np.ndarray, point: int | None = None) -> torch.Tensor:
         """Motion symbols ``[T, n]`` (the first ``n`` groups, as a point sends them) -> the decoder's
-        motion ``[1, T, N*g]``, zeros for the groups not sent."""
+        motion ``[1, T, N*g]`` at operating ``point`` (default: the top one), zeros for the groups
+        not sent."""
         t, groups = indices.shape
         full = torch.zeros(1, t, self.cfg.motion_groups, dtype=torch.int64)
         full[0, :, :groups] = torch.from_numpy(indices).long()
-        motion = self.motion_vq.dequantize(full)
+        motion = self.network(point).motion_vq.dequantize(full)
         motion[..., groups * self.cfg.group_dim :] = 0
         return motion
 
@@ -251,13 +289,14 @@ class BCDModel(nn.Module):
         frames. ``point`` is the content's operating point (default: the top one); the motion's
         groups are as many as the symbols carry, the rest are not sent (zeros)."""
         point = self.cfg.top_point if point is None else point
+        net = self.network(point)
         content = self.quantizer(point).from_symbols(torch.from_numpy(symbols.content).long()[None])
         content = content / self._content_scale(point)
-        motion = self.motion_from_symbols(symbols.motion)
+        motion = self.motion_from_symbols(symbols.motion, point)
         start = noise.expand(1, len(symbols.motion), *noise.shape)
-        path = self._content_image(content, motion)  # depends on the codes only: once per clip
+        path = self._content_image(content, motion, net)  # depends on the codes only: once per clip
         frames = diffusion.sample(
-            lambda x, sigma: self._denoised(x, sigma, content, motion, path)[0],
+            lambda x, sigma: self._denoised(x, sigma, content, motion, path, net)[0],
             start,
             settings,
             SIGMA_MIN,

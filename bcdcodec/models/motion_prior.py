@@ -43,8 +43,8 @@ class MotionPriorConfig:
     def __post_init__(self) -> None:
         if self.dim % self.heads:
             raise ValueError("invalid MotionPriorConfig: dim must be a multiple of heads")
-        if any(not 1 <= n <= self.motion_groups for n in self.point_groups):
-            raise ValueError("invalid MotionPriorConfig: a point sends 1..motion_groups groups")
+        if any(not 0 <= n <= self.motion_groups for n in self.point_groups):
+            raise ValueError("invalid MotionPriorConfig: a point sends 0..motion_groups groups")
 
     @property
     def points(self) -> int:

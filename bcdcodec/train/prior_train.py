@@ -24,20 +24,26 @@ from ..video.fit import fit_frames
 def collect_codes(
     net: BCDModel, videos: np.ndarray, batch: int = 64, progress: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``videos [S, T, H, W, 3]`` uint8 -> ``content [S, P, K, Cc]`` (at each of the codec's ``P``
-    operating points) and ``motion [S, T', N]`` (every group) int64 symbols of each video's first
-    clip (``T' = min(T, clip_len)``, frames stretched to the model size), as the encoder would
-    code them."""
+    """``videos [S, T, H, W, 3]`` uint8 -> ``content [S, P, K, Cc]`` and ``motion [S, P, T', N]``
+    (every group) int64 symbols of each video's first clip at each of the codec's ``P`` operating
+    points (``T' = min(T, clip_len)``, frames stretched to the model size), as the encoder would
+    code them. Points coded by one network share its motion."""
     net.eval()
     cfg = net.cfg
+    points = range(cfg.top_point + 1)
     contents, motions = [], []
     for start in tqdm(range(0, len(videos), batch), desc="codes", disable=not progress, file=sys.stderr):
         clips = torch.stack(
             [fit_frames(torch.from_numpy(v[: cfg.clip_len]), cfg.image_size) for v in videos[start : start + batch]]
         )
-        content, motion = net.encoder(clips)
-        contents.append(torch.stack([net.content_symbols(content, p) for p in range(cfg.top_point + 1)], 1))
-        motions.append(net.motion_vq.logits(motion).argmax(-1))
+        codes = {}  # network -> (content, motion indices)
+        for p in points:
+            coder = net.network(p)
+            if coder not in codes:
+                content, motion = coder.encoder(clips)
+                codes[coder] = (content, coder.motion_vq.logits(motion).argmax(-1))
+        contents.append(torch.stack([net.content_symbols(codes[net.network(p)][0], p) for p in points], 1))
+        motions.append(torch.stack([codes[net.network(p)][1] for p in points], 1))
     return torch.cat(contents).numpy(), torch.cat(motions).numpy()
 
 
@@ -68,8 +74,8 @@ def train_prior(
     progress: bool = True,
     log=print,
 ) -> MotionPrior:
-    """Fit a prior to ``content [S, P, K, Cc]`` (at each operating point), ``motion [S, T, N]``
-    codes (AdamW, linear warm-up, cosine decay); each sample of a batch is drawn at a random
+    """Fit a prior to ``content [S, P, K, Cc]`` and ``motion [S, P, T, N]`` codes at each operating
+    point (AdamW, linear warm-up, cosine decay); each sample of a batch is drawn at a random
     operating point."""
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
@@ -86,9 +92,9 @@ def train_prior(
         points = None
         if cfg.points > 1:
             points = torch.randint(0, cfg.points, (batch,), generator=generator)
-            loss = prior.loss_bits(content_t[pick, points], motion_t[pick], points)
+            loss = prior.loss_bits(content_t[pick, points], motion_t[pick, points], points)
         else:
-            loss = prior.loss_bits(content_t[pick, 0], motion_t[pick])
+            loss = prior.loss_bits(content_t[pick, 0], motion_t[pick, 0])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(prior.parameters(), 1.0)

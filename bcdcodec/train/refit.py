@@ -21,29 +21,36 @@ from ..video.fit import fit_frames
 
 @torch.no_grad()
 def collect_content(net: BCDModel, videos: np.ndarray, batch: int = 64, progress: bool = False) -> torch.Tensor:
-    """``videos [S, T, H, W, 3]`` uint8 -> the encoder's content ``[S, K, Cc]`` of each first clip
-    (at the scale of ``content_gain``, running statistics)."""
+    """``videos [S, T, H, W, 3]`` uint8 -> the encoder's content ``[S, P, K, Cc]`` of each first clip
+    at each of the ``P`` operating points (by the network that codes the point; at the scale of
+    ``content_gain``, running statistics)."""
     net.eval()
     cfg, out = net.cfg, []
+    points = range(cfg.top_point + 1)
     for start in tqdm(range(0, len(videos), batch), desc="content", disable=not progress, file=sys.stderr):
         clips = torch.stack(
             [fit_frames(torch.from_numpy(v[: cfg.clip_len]), cfg.image_size) for v in videos[start : start + batch]]
         )
-        out.append(net.encoder(clips)[0])
+        content = {}
+        for p in points:
+            coder = net.network(p)
+            if coder not in content:
+                content[coder] = coder.encoder(clips)[0]
+        out.append(torch.stack([content[net.network(p)] for p in points], 1))
     return torch.cat(out)
 
 
 def refit_content_priors(
     net: BCDModel, content: torch.Tensor, *, steps: int = 600, lr: float = 1e-2, batch: int = 256, seed: int = 0
 ) -> list[dict]:
-    """Fit every operating point's content prior to ``content [S, K, Cc]`` (noisy-rounding
+    """Fit every operating point's content prior to ``content [S, P, K, Cc]`` (noisy-rounding
     likelihood plus compressai's quantile loss), then re-export the model's tables. Returns the
     mean bits per clip of each point under its prior before and after."""
     generator = torch.Generator().manual_seed(seed)
     report = []
     for point in range(net.cfg.top_point + 1):
         quantizer = net.quantizer(point)
-        x = content * net._content_scale(point)
+        x = content[:, point] * net._content_scale(point)
         before = _bits(quantizer, x)
         optimizer = torch.optim.Adam(quantizer.parameters(), lr=lr)
         quantizer.train()
