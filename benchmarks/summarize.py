@@ -47,7 +47,38 @@ def summarize(path: str) -> str:
         )
         bd = comparison["bd_rate_percent_of_bcdcodec"]
         lines.append(f"| {name} | {'no overlap' if bd is None else _fmt(bd, 1) + ' %'} | {ratio} |")
+    lines += ["", *_equal_quality_table(results["bcdcodec_vs_classical"])]
     return "\n".join(lines)
+
+
+def _ratios(rows: list[dict]) -> str:
+    """The range of "classical bytes / ours" over our points the classical sweep reaches by
+    interpolation, and how many of our points lie beyond its best (unreachable) or below its floor."""
+    inside = [r["anchor_over_test"] for r in rows if r["anchor_rate_is"] == "interpolated"]
+    text = f"{min(inside):.1f}–{max(inside):.1f}×" if inside else "–"
+    notes = [f"{sum(r['anchor_rate_is'] == how for r in rows)} {how}" for how in ("floor", "unreachable")]
+    notes = [n for n in notes if not n.startswith("0 ")]
+    return text + (f" ({', '.join(notes)})" if notes else "")
+
+
+def _equal_quality_table(comparisons: dict) -> list[str]:
+    """Per classical codec and metric: BD-rate, and its bytes at our quality as a multiple of ours."""
+    metrics = list(comparisons)
+    lines = [
+        "Bytes at equal quality, classical / ours, over our points (BD-rate in brackets; floor: the "
+        "classical codec's smallest file is already better; unreachable: its best is worse):",
+        "",
+        "| against | " + " | ".join(metrics) + " |",
+        "|---|" + "---|" * len(metrics),
+    ]
+    for name in comparisons[metrics[0]]:
+        cells = []
+        for metric in metrics:
+            c = comparisons[metric][name]
+            bd = c["bd_rate_percent_of_bcdcodec"]
+            cells.append(_ratios(c["bytes_ratio_at_equal_quality"]) + ("" if bd is None else f" [{bd:.1f} %]"))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
 
 
 if __name__ == "__main__":

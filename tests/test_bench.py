@@ -180,3 +180,17 @@ def test_gop_length_is_a_rate_point(model64):
     short, long = (run_bcdcodec(suite, model64, progress=False, gop_seconds=g).summary() for g in (0.32, 10))
     assert short["setting"].startswith("tiny gop=0.32s") and long["setting"].startswith("tiny gop=10s")
     assert short["file_bytes_per_sequence_mean"] > long["file_bytes_per_sequence_mean"]
+
+
+def test_judged_points_are_compared_on_the_judge_too():
+    from bcdcodec.bench.runner import JUDGE_KEYS, QUALITY_KEYS, compare_all
+
+    def point(codec, rate, quality, judged=True):
+        p = {"codec": codec, "file_bytes_per_sequence_mean": rate, **{k + "_mean": quality for k in QUALITY_KEYS}}
+        return {**p, **({k: quality / 40 for k in JUDGE_KEYS} if judged else {})}
+
+    points = [point("bcdcodec", 10, 20), point("bcdcodec", 20, 30), point("x264", 100, 20), point("x264", 300, 30)]
+    out = compare_all(points)
+    assert set(out) == set(QUALITY_KEYS + JUDGE_KEYS)
+    assert out["judge_action_accuracy"]["x264"]["bd_rate_percent_of_bcdcodec"] < -80
+    assert set(compare_all([*points[:3], point("x264", 300, 30, judged=False)])) == set(QUALITY_KEYS)

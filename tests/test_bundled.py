@@ -2,6 +2,7 @@
 
 import hashlib
 
+import numpy as np
 import pytest
 
 from bcdcodec import api, registry
@@ -48,3 +49,15 @@ def test_bundled_prior_coded_stream_decodes_to_the_same_symbols():
     frames = procedural_split(1, seed=0).videos[0]
     static, prior_coded = api.compress(frames, model), api.compress(frames, model, motion_prior=True)
     assert api.decode_symbols(static, model)[1] == api.decode_symbols(prior_coded, api.load_model(entry.name))[1]
+
+
+def test_the_top_point_of_sprites_64_decodes_as_sprites_64_fixed():
+    from bcdcodec.data.procedural import procedural_split
+
+    frames = procedural_split(1, seed=3).videos[0]
+    points, fixed = api.load_model("sprites-64"), api.load_model("sprites-64-fixed")
+    ours, theirs = api.compress(frames, points), api.compress(frames, fixed)
+    assert [c.motion.tolist() for c in api.decode_symbols(ours, points)[1]] == [
+        c.motion.tolist() for c in api.decode_symbols(theirs, fixed)[1]
+    ]
+    assert np.array_equal(api.decompress(ours).frames, api.decompress(theirs).frames)

@@ -10,7 +10,7 @@ from ..fileio import atomic_path, check_writable
 from ..flowcodec import FlowCodec
 from . import classical
 from .plots import rd_plot
-from .runner import compare, environment, run_bcdcodec, run_classical
+from .runner import compare_all, environment, run_bcdcodec, run_classical
 from .suites import Suite
 
 
@@ -60,8 +60,7 @@ def run_benchmark(
                 f"{point['psnr_rgb_db_mean']:.2f} dB"
             )
             points.append(point)
-    quality_keys = ["psnr_rgb_db", "psnr_y_db", "ssim_win7", "ms_ssim"]
-    comparisons = {key: compare(points, key) for key in quality_keys}
+    comparisons = compare_all(points)
     results = {
         "environment": env,
         "rate_unit": "whole-file bytes per sequence (the .bcd file; every elementary-stream packet)",

@@ -146,11 +146,23 @@ def run_bcdcodec(
     return point
 
 
+QUALITY_KEYS = ("psnr_rgb_db", "psnr_y_db", "ssim_win7", "ms_ssim")
+JUDGE_KEYS = ("judge_action_accuracy", "judge_attribute_accuracy")  # labelled suites (Sprites)
+
+
+def compare_all(points: list[dict]) -> dict:
+    """:func:`compare` on every quality metric the points carry (the judge's on labelled suites)."""
+    judged = all(key in p for p in points for key in JUDGE_KEYS)
+    return {key: compare(points, key) for key in QUALITY_KEYS + (JUDGE_KEYS if judged else ())}
+
+
 def compare(points: list[dict], quality_key: str = "psnr_rgb_db") -> dict:
-    """BD-rate and bytes-at-equal-quality of bcdcodec against each classical codec, on ``quality_key``."""
+    """BD-rate and bytes-at-equal-quality of bcdcodec against each classical codec, on ``quality_key``
+    (a metric's mean, or a judge's accuracy)."""
     curves: dict[str, list[tuple[float, float]]] = {}
     for p in points:
-        curves.setdefault(p["codec"], []).append((p[PRIMARY_RATE + "_mean"], p[quality_key + "_mean"]))
+        quality = p[quality_key] if quality_key in JUDGE_KEYS else p[quality_key + "_mean"]
+        curves.setdefault(p["codec"], []).append((p[PRIMARY_RATE + "_mean"], quality))
     ours = curves.get("bcdcodec", [])
     out = {}
     for name, curve in curves.items():
