@@ -126,3 +126,18 @@ def test_a_motion_prior_learns_every_point_and_codes_the_still_point(assembled, 
     for point in (0, 3):
         data = api.compress(frames, with_prior, motion_prior=True, point=point)
         assert decoding.decompress(data, with_prior).frames.shape == frames.shape
+
+
+def test_a_still_point_is_not_called_a_misfit_for_its_psnr(assembled, frames):
+    from bcdcodec.fitcheck import FirstClipCheck
+    from bcdcodec.settings import SamplerSettings
+
+    model, _ = assembled
+    settings = SamplerSettings("euler", model.cfg.default_steps, 0)
+    for point, expect_reason in ((0, False), (1, True)):  # a random-init model reads far below 15 dB
+        check = FirstClipCheck(model, settings)
+        video = codec.as_video(frames, 25)
+        source = codec.VideoSource(video.width, video.height, video.fps, iter(video.frames), len(video.frames))
+        data = codec.encode_source(source, model, "stretch", settings, False, scene_cut=None, probe=check, point=point)
+        psnr, reason = check.misfit(data)
+        assert psnr < 15 and (reason is not None) == expect_reason
