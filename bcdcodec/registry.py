@@ -60,7 +60,7 @@ REGISTRY: tuple[RegisteredModel, ...] = (
         description="Sprites 64x64, 8-frame clips, 7 operating points (--quality 1-7): sprites-64-fixed whole at the "
         "top, sprites-64-q6's lower points below it",
         prior_filename="sprites-64-q7-prior.pt",
-        prior_sha256="76d82a102c961aaec3c607c8111aa6e6e23d4fe05e35d9cfec76d7a54f4eb8ff",
+        prior_sha256="ce858e4793dfe1be0f3ddeaeaf3b7aa3331b7078c43b839ab7a90d1fb681a359",
     ),
     # the six-point model the lower points come from; kept so that its streams (model id 3) decode
     RegisteredModel(
