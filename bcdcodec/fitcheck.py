@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import torch
 
-from .bitstream import read_stream
+from .bitstream import ParsedStream, SequenceHeader, read_stream
 from .codec import CodecModel, stream_point
 from .decoding import decode_clips
 from .diffusion import clip_noise
@@ -41,7 +41,9 @@ class FirstClipCheck:
 
     def psnr(self, stream: bytes) -> float:
         """PSNR (dB) of the first clip ``[T, 3, S, S]`` of ``stream`` against the encoder's input."""
-        parsed = read_stream(stream)
+        return self._psnr(read_stream(stream))
+
+    def _psnr(self, parsed: ParsedStream) -> float:
         if isinstance(self.model, FlowCodec):
             (_, decoded), *_ = iter_model_clips(parsed, self.model, range(1), conceal=False)
         else:
@@ -62,18 +64,19 @@ class FirstClipCheck:
         content, _ = self.model.net.encoder(self.frames[None])
         return float(stats.score(content)[0]) / stats.train_high
 
-    def _moves(self, stream: bytes) -> bool:
+    def _moves(self, header: SequenceHeader) -> bool:
         """Whether the stream's operating point sends motion (a still point draws every frame from
         the content alone: its PSNR says little about fit; sprites-64's reads 15.8 dB on Sprites)."""
         if isinstance(self.model, FlowCodec):
             return True
-        point = stream_point(read_stream(stream).header)
+        point = stream_point(header)
         return self.model.cfg.operating_points[self.model.cfg.top_point if point is None else point][0] > 0
 
     def misfit(self, stream: bytes) -> tuple[float, str | None]:
         """``(PSNR of the first clip of stream, why the model does not fit this video or None)``."""
-        psnr = self.psnr(stream)
-        if psnr < MISFIT_PSNR_DB and self._moves(stream):
+        parsed = read_stream(stream)
+        psnr = self._psnr(parsed)
+        if psnr < MISFIT_PSNR_DB and self._moves(parsed.header):
             return psnr, f"{psnr:.1f} dB on its first clip"
         ratio = self.typicality()
         if ratio is not None and ratio > MISFIT_TYPICALITY:

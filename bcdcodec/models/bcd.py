@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,11 +64,15 @@ class BCDModel(nn.Module):
     def network(self, point: int | None) -> BCDModel | LowerNetwork:
         """What codes operating ``point`` (``None``: the top one): this model, or for a point below
         the top of a model with a lower network, that network (its encoder, motion_vq, denoiser)."""
-        if self.lower_delta is None or point is None or point == self.cfg.top_point:
+        if not self._coded_below(point):
             return self
         if not self._lower:
             self._lower = (self.lower_delta.build(self),)
         return self._lower[0]
+
+    def _coded_below(self, point: int | None) -> bool:
+        """Whether ``point`` is coded by the lower network (without building it)."""
+        return self.lower_delta is not None and point is not None and point != self.cfg.top_point
 
     def load_state_dict(self, *args, **kwargs):
         self._lower = ()  # rebuilt from the new weights on first use
@@ -236,7 +241,7 @@ class BCDModel(nn.Module):
         point = self.cfg.top_point if point is None else point
         groups = self.cfg.operating_points[point][0]
         content = self.content_table if point == self.cfg.top_point else self.point_content_table[point]
-        motion = self.motion_table if self.network(point) is self else self.lower_motion_table
+        motion = self.lower_motion_table if self._coded_below(point) else self.motion_table
         try:
             return CodingTables(motion[:groups].cpu().numpy(), content.cpu().numpy(), self.cfg.table_precision)
         except ValueError as exc:
@@ -247,23 +252,32 @@ class BCDModel(nn.Module):
         return self.quantizer(point).to_symbols(content * self._content_scale(point))
 
     @torch.no_grad()
-    def encode_points(self, clip: torch.Tensor, points: list[int] | None = None) -> list[ClipSymbols]:
+    def encode_points(self, clip: torch.Tensor, points: Sequence[int] | None = None) -> list[ClipSymbols]:
         """``clip [T, 3, S, S]`` in ``[-1, 1]`` -> its symbols at each operating point of
         ``points`` (default: all, lowest first), from one pass of each network that codes them."""
-        codes = {}  # network -> (content, motion indices): each network encodes the clip once
+        points = range(self.cfg.top_point + 1) if points is None else points
         out = []
-        for point in range(self.cfg.top_point + 1) if points is None else points:
-            net = self.network(point)
-            if net not in codes:
-                content, motion = net.encoder(clip[None])
-                codes[net] = (content, net.motion_vq.logits(motion).argmax(-1)[0].cpu().numpy().astype(np.int32))
-            content, motion_idx = codes[net]
+        for point, (content, motion) in zip(points, self.encode_batch(clip[None], points)):
             groups = self.cfg.operating_points[point][0]
-            symbols = self.content_symbols(content, point)[0]
-            out.append(
-                ClipSymbols(symbols.cpu().numpy().astype(np.int32), np.ascontiguousarray(motion_idx[:, :groups]))
-            )
+            symbols = self.content_symbols(content, point)[0].cpu().numpy().astype(np.int32)
+            out.append(ClipSymbols(symbols, np.ascontiguousarray(motion[0, :, :groups].cpu().numpy().astype(np.int32))))
         return out
+
+    @torch.no_grad()
+    def encode_batch(
+        self, clips: torch.Tensor, points: Sequence[int] | None = None
+    ) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """``clips [B, T, 3, S, S]`` in ``[-1, 1]`` -> for each operating point of ``points``
+        (default: all, lowest first) the encoder's content ``[B, K, Cc]`` (at the scale of
+        ``content_gain``, before the point's gain) and motion indices ``[B, T, N]`` (every group)
+        of the network that codes it; each network encodes the clips once."""
+        nets = [self.network(point) for point in (range(self.cfg.top_point + 1) if points is None else points)]
+        codes = {}
+        for net in nets:
+            if net not in codes:
+                content, motion = net.encoder(clips)
+                codes[net] = (content, net.motion_vq.logits(motion).argmax(-1))
+        return [codes[net] for net in nets]
 
     def encode_symbols(self, clip: torch.Tensor, point: int | None = None) -> ClipSymbols:
         """``clip [T, 3, S, S]`` in ``[-1, 1]`` -> the clip's discrete symbols at operating

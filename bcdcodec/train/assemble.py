@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import torch
-
 from ..config import ModelConfig
 from ..models.bcd import BCDModel
 from ..models.lower_network import core_state
@@ -52,17 +50,16 @@ def with_lower_points(
         model_id=0,
     )
     model = BCDModel(cfg)
-    state = {k: v for k, v in top.state_dict().items()}
+    state = dict(top.state_dict())
     lower_state = lower.state_dict()
-    for point in range(cfg.top_point):
-        source = max(0, point - still_point)  # the lower model's point (the still point copies its lowest)
+    # each point below the top takes the lower model's point (the still point copies its lowest)
+    sources = [max(0, point - still_point) for point in range(cfg.top_point)]
+    for point, source in enumerate(sources):
         prefix = f"point_quantizers.{source}."
         state.update(
             {f"point_quantizers.{point}.{k[len(prefix) :]}": v for k, v in lower_state.items() if k.startswith(prefix)}
         )
-    state["point_content_table"] = torch.stack(
-        [lower_state["point_content_table"][max(0, p - still_point)] for p in range(cfg.top_point)]
-    )
+    state["point_content_table"] = lower_state["point_content_table"][sources]
     state["lower_motion_table"] = lower_state["motion_table"]
     kept = model.lower_delta.fit_difference(core_state(top), core_state(lower))
     state.update({f"lower_delta.{k}": v for k, v in model.lower_delta.state_dict().items()})

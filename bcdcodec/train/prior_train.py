@@ -36,14 +36,9 @@ def collect_codes(
         clips = torch.stack(
             [fit_frames(torch.from_numpy(v[: cfg.clip_len]), cfg.image_size) for v in videos[start : start + batch]]
         )
-        codes = {}  # network -> (content, motion indices)
-        for p in points:
-            coder = net.network(p)
-            if coder not in codes:
-                content, motion = coder.encoder(clips)
-                codes[coder] = (content, coder.motion_vq.logits(motion).argmax(-1))
-        contents.append(torch.stack([net.content_symbols(codes[net.network(p)][0], p) for p in points], 1))
-        motions.append(torch.stack([codes[net.network(p)][1] for p in points], 1))
+        codes = net.encode_batch(clips)
+        contents.append(torch.stack([net.content_symbols(content, p) for p, (content, _) in zip(points, codes)], 1))
+        motions.append(torch.stack([motion for _, motion in codes], 1))
     return torch.cat(contents).numpy(), torch.cat(motions).numpy()
 
 

@@ -26,17 +26,11 @@ def collect_content(net: BCDModel, videos: np.ndarray, batch: int = 64, progress
     ``content_gain``, running statistics)."""
     net.eval()
     cfg, out = net.cfg, []
-    points = range(cfg.top_point + 1)
     for start in tqdm(range(0, len(videos), batch), desc="content", disable=not progress, file=sys.stderr):
         clips = torch.stack(
             [fit_frames(torch.from_numpy(v[: cfg.clip_len]), cfg.image_size) for v in videos[start : start + batch]]
         )
-        content = {}
-        for p in points:
-            coder = net.network(p)
-            if coder not in content:
-                content[coder] = coder.encoder(clips)[0]
-        out.append(torch.stack([content[net.network(p)] for p in points], 1))
+        out.append(torch.stack([content for content, _ in net.encode_batch(clips)], 1))
     return torch.cat(out)
 
 
