@@ -14,6 +14,7 @@ MAX_FRAMES = 1 << 24
 MAX_CLIP_LEN = 256
 MAX_PACKET_BYTES = 1 << 20
 MAX_FPS_TERM = 1 << 20
+LATEST_VERSION = (2, 1)  # what encoders write; decoders read 1.0-1.1 and 2.0 too (2.0 payloads: coding.gop)
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class SequenceHeader:
     seed: int = 0  # seeds the decoder's noise
     fit: str = "stretch"
     motion_prior_hash: bytes | None = None  # first 2 bytes of the motion prior's sha256 when prior-coded
-    version: tuple[int, int] = (2, 1)
+    version: tuple[int, int] = LATEST_VERSION
 
     @property
     def clip_count(self) -> int:

@@ -14,6 +14,7 @@ from ..settings import FIT_POLICIES, SAMPLERS
 from .bits import BitReader, BitWriter
 from .header import (
     HASH_PREFIX_BYTES,
+    LATEST_VERSION,
     MAX_CLIP_LEN,
     MAX_FPS_TERM,
     MAX_FRAMES,
@@ -26,7 +27,7 @@ from .header import (
 from .varint import Reader, encode_varint
 
 MAGIC = b"BC"
-VERSION = (2, 1)  # what encoders write; decoders read 2.0 too
+VERSION = LATEST_VERSION
 # the 4-bit size code: common frame sizes (width, height); 15 = written out
 FRAME_SIZES = (
     (64, 64), (128, 128), (256, 256), (512, 512), (176, 144), (352, 288), (320, 240), (640, 480),
@@ -52,9 +53,9 @@ def header_to_bytes(h: SequenceHeader, gop_count: int, minor: int = VERSION[1]) 
         raise ValueError(f"{gop_count} GOPs for {h.clip_count} clips")
     if len(h.weights_hash) != HASH_PREFIX_BYTES:
         raise ValueError("weights_hash must be a 2-byte prefix")
-    w = BitWriter()
     if not 0 <= minor <= VERSION[1]:
         raise ValueError(f"cannot write a 2.{minor} header")
+    w = BitWriter()
     w.bits(VERSION[0], 4)
     w.bits(minor, 2)
     w.exp_golomb(h.model_id)

@@ -21,13 +21,14 @@ import constriction
 import numpy as np
 
 from .. import interrupts
+from ..bitstream.header import LATEST_VERSION
 from ..errors import CorruptPacketError
 from .tables import CodingTables
 
 # frame_rows(content [K, Cc], motion [t + 1, N]) -> the [N, S] rows of frame t of a clip
 FrameRows = Callable[[np.ndarray, np.ndarray], np.ndarray]
 WORD_BYTES = 4
-LATEST_MINOR = 1  # the 2.x minor version encoders write
+LATEST_MINOR = LATEST_VERSION[1]  # the 2.x minor version encoders write
 
 
 def word_order(minor: int) -> str:
