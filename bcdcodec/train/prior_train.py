@@ -17,7 +17,7 @@ from tqdm import tqdm
 from ..coding.integer_prior import IntegerPrior
 from ..models.bcd import BCDModel
 from ..models.motion_prior import MotionPrior, MotionPriorConfig
-from ..video.fit import fit_frames
+from .codes import first_clip_codes
 
 
 @torch.no_grad()
@@ -28,16 +28,9 @@ def collect_codes(
     (every group) int64 symbols of each video's first clip at each of the codec's ``P`` operating
     points (``T' = min(T, clip_len)``, frames stretched to the model size), as the encoder would
     code them. Points coded by one network share its motion."""
-    net.eval()
-    cfg = net.cfg
-    points = range(cfg.top_point + 1)
     contents, motions = [], []
-    for start in tqdm(range(0, len(videos), batch), desc="codes", disable=not progress, file=sys.stderr):
-        clips = torch.stack(
-            [fit_frames(torch.from_numpy(v[: cfg.clip_len]), cfg.image_size) for v in videos[start : start + batch]]
-        )
-        codes = net.encode_batch(clips)
-        contents.append(torch.stack([net.content_symbols(content, p) for p, (content, _) in zip(points, codes)], 1))
+    for codes in first_clip_codes(net, videos, batch, progress):
+        contents.append(torch.stack([net.content_symbols(content, p) for p, (content, _) in enumerate(codes)], 1))
         motions.append(torch.stack([motion for _, motion in codes], 1))
     return torch.cat(contents).numpy(), torch.cat(motions).numpy()
 

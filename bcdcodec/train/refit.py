@@ -9,14 +9,11 @@ re-exporting the tables fixes that without touching the pictures.
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from ..models.bcd import BCDModel
-from ..video.fit import fit_frames
+from .codes import first_clip_codes
 
 
 @torch.no_grad()
@@ -24,14 +21,8 @@ def collect_content(net: BCDModel, videos: np.ndarray, batch: int = 64, progress
     """``videos [S, T, H, W, 3]`` uint8 -> the encoder's content ``[S, P, K, Cc]`` of each first clip
     at each of the ``P`` operating points (by the network that codes the point; at the scale of
     ``content_gain``, running statistics)."""
-    net.eval()
-    cfg, out = net.cfg, []
-    for start in tqdm(range(0, len(videos), batch), desc="content", disable=not progress, file=sys.stderr):
-        clips = torch.stack(
-            [fit_frames(torch.from_numpy(v[: cfg.clip_len]), cfg.image_size) for v in videos[start : start + batch]]
-        )
-        out.append(torch.stack([content for content, _ in net.encode_batch(clips)], 1))
-    return torch.cat(out)
+    batches = first_clip_codes(net, videos, batch, progress, desc="content")
+    return torch.cat([torch.stack([content for content, _ in codes], 1) for codes in batches])
 
 
 def refit_content_priors(
