@@ -49,17 +49,19 @@ def encode_picture(picture: np.ndarray, crf: int) -> bytes:
     return data
 
 
-def decode_picture(data: bytes, size: int) -> np.ndarray:
-    """Inverse of :func:`encode_picture`: ``[size, size, 3]`` uint8 RGB. Raises
-    :class:`CorruptPacketError` when the bytes do not decode to one picture of that size."""
+def decode_picture(data: bytes, height: int, width: int | None = None) -> np.ndarray:
+    """Inverse of :func:`encode_picture`: ``[height, width, 3]`` uint8 RGB (``width`` defaults
+    to ``height``: a square picture). Raises :class:`CorruptPacketError` when the bytes do not decode
+    to one picture of that size."""
+    width = height if width is None else width
     try:
         context = av.CodecContext.create("libdav1d", "r")
         # dav1d refuses a picture above this many pixels before allocating it (a crafted header)
-        context.options = {"threads": "1", "max_pixels": str(size * size)}
+        context.options = {"threads": "1", "max_pixels": str(height * width)}
         frames = [*context.decode(av.Packet(TEMPORAL_DELIMITER + bytes(data))), *context.decode(None)]
     except (av.error.FFmpegError, ValueError) as exc:
         raise CorruptPacketError(f"key picture does not decode: {exc}") from None
-    if len(frames) != 1 or frames[0].width != size or frames[0].height != size:
+    if len(frames) != 1 or frames[0].width != width or frames[0].height != height:
         shapes = ", ".join(f"{f.width}x{f.height}" for f in frames) or "none"
-        raise CorruptPacketError(f"key picture decodes to {shapes}, expected one {size}x{size} picture")
+        raise CorruptPacketError(f"key picture decodes to {shapes}, expected one {width}x{height} picture")
     return frames[0].to_ndarray(format="rgb24")
