@@ -44,11 +44,11 @@ def v1_stream(data: bytes, model: codec.CodecModel) -> bytes:
         sampler_steps=cfg.default_steps, seed=header.seed, fit=header.fit, motion_prior_hash=header.motion_prior_hash,
         version=(1, 1 if prior else 0),
     )  # fmt: skip
+    rows_of = codec.prior_rows(model, None) if prior else None
     payloads = []
     for clip in clips:
-        if prior:
-            rows = model.prior.integer.tables(clip.content, clip.motion, cfg.table_precision)
-            payloads.append(encode_clip_with_prior(clip, model.tables, rows))
+        if rows_of is not None:
+            payloads.append(encode_clip_with_prior(clip, model.tables, rows_of(clip.content, clip.motion)))
         else:
             payloads.append(encode_clip(clip, model.tables))
     return v1.write_stream(old, payloads)
@@ -57,13 +57,11 @@ def v1_stream(data: bytes, model: codec.CodecModel) -> bytes:
 def v20_stream(data: bytes, model: codec.CodecModel) -> bytes:
     """The same symbols and GOPs as the 2.1 stream ``data``, written as 2.0 (little-endian words)."""
     header, clips = decoding.decode_symbols(data, model)
-    prior = header.motion_prior_hash is not None
+    rows_of = codec.prior_rows(model, None) if header.motion_prior_hash is not None else None
     gops, first = [], 0
     for unit in read_stream(data).units:
         members = clips[first : first + unit.clip_count]
-        rows = None
-        if prior:
-            rows = [model.prior.integer.tables(c.content, c.motion, model.cfg.table_precision) for c in members]
+        rows = None if rows_of is None else [rows_of(c.content, c.motion) for c in members]
         gops.append((len(members), encode_gop(members[0].content, [c.motion for c in members], model.tables, rows, 0)))
         first += unit.clip_count
     return v2.write_stream(header, gops, minor=0)
