@@ -27,7 +27,7 @@ from .decoding import (
     write_rendered,
 )
 from .errors import BcdError, InvalidArgumentError, StreamError
-from .fileio import read_stream_file, write_bytes_atomic
+from .fileio import check_writable, read_stream_file, write_bytes_atomic
 from .flowcodec import FlowCodec
 from .generate import generate
 from .packing import DEFAULT_GOP_SECONDS, DEFAULT_SCENE_CUT
@@ -68,6 +68,7 @@ def compress_file(
     models'."""
     if target_kbps is not None and refine_steps:
         raise InvalidArgumentError("content refinement works at a chosen quality, not with a target bitrate")
+    check_writable(Path(dst), force, inputs=[src])
     source = open_video(src, size=size, fps=fps, max_frames=max_frames)
     if target_kbps is not None:
         data = encode_to_rate(
@@ -78,7 +79,7 @@ def compress_file(
         data = encode_source(
             source, model, fit, sampler, progress, motion_prior, gop_seconds, scene_cut, probe, point, refine_steps
         )
-    write_bytes_atomic(dst, data, force)
+    write_bytes_atomic(dst, data, force, inputs=[src])
     return data
 
 

@@ -18,13 +18,14 @@ import torch
 
 from . import registry
 from .bitstream import HASH_PREFIX_BYTES, SequenceHeader, write_stream
+from .bitstream.header import MAX_GOP_SECONDS
 from .checkpoint import load_checkpoint, weights_digest
 from .clips import fitted_clips
 from .coding.tables import CodingTables
 from .errors import InvalidArgumentError, ModelLoadError, ModelMismatchError, VideoError
 from .flowcodec import FACES_FLOW, FlowCodec, encode_flow_source
 from .models.bcd import BCDModel
-from .packing import DEFAULT_GOP_SECONDS, DEFAULT_SCENE_CUT, MAX_GOP_SECONDS, GopWriter, PriorRows
+from .packing import DEFAULT_GOP_SECONDS, DEFAULT_SCENE_CUT, GopWriter, PriorRows
 from .prior_file import LoadedPrior, load_prior
 from .refine import ContentRefiner
 from .settings import SamplerSettings

@@ -4,7 +4,9 @@ model are :mod:`codec`)."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -14,16 +16,16 @@ from tqdm import tqdm
 
 from . import registry
 from .bitstream import HASH_PREFIX_BYTES, ParsedStream, SequenceHeader, read_stream
+from .bitstream.header import check_output_size
 from .codec import CodecModel, check_model, load_model, prior_rows, stream_point, with_bundled_prior
 from .diffusion import clip_noise
-from .errors import InvalidArgumentError, ModelMismatchError, OutputTooLargeError
+from .errors import InvalidArgumentError, ModelMismatchError
 from .flowcodec import FlowCodec, flow_costs, iter_flow_rendered
-from .packing import PriorRows, decode_units
+from .packing import PriorRows, iter_units
 from .settings import SamplerSettings
 from .symbols import ClipSymbols
-from .video import Video, VideoWriter, unfit_frames
-
-MAX_OUTPUT_PIXELS = 7680 * 4320  # 8K: the largest output frame a stream may ask for
+from .video import Video, VideoWriter
+from .video.fit import iter_repeat, iter_unfit
 
 
 def _stream_prior(parsed: ParsedStream, model: CodecModel) -> PriorRows | None:
@@ -45,12 +47,20 @@ def decode_clips(
 ) -> dict[int, ClipSymbols | None]:
     """Entropy-decode the clips in ``clips`` (default all), touching only the GOPs that hold them;
     with ``conceal`` a damaged GOP's clips are ``None``."""
+    return dict(iter_clip_symbols(parsed, model, clips, conceal))
+
+
+def iter_clip_symbols(
+    parsed: ParsedStream, model: CodecModel, clips: range | None = None, conceal: bool = False
+) -> Iterator[tuple[int, ClipSymbols | None]]:
+    """:func:`decode_clips` one GOP at a time, as ``(clip index, symbols or None)``; the stream is
+    checked against the model before this returns."""
     if isinstance(model, FlowCodec):
         raise InvalidArgumentError(f"{model.name} codes a picture and a flow per GOP, not content and motion symbols")
     check_model(parsed.header, model)
     rows = _stream_prior(parsed, model)
     tables = model.tables_at(stream_point(parsed.header))
-    return decode_units(parsed, tables, model.cfg.content_queries, rows, clips, conceal)
+    return iter_units(parsed, tables, model.cfg.content_queries, rows, clips, conceal)
 
 
 def decode_symbols(data: bytes, model: CodecModel) -> tuple[SequenceHeader, list[ClipSymbols]]:
@@ -77,10 +87,11 @@ def render_clips(
     return np.concatenate(list(iter_rendered(clips, header, model, steps, progress, desc, first_clip)))
 
 
-def iter_rendered(clips, header: SequenceHeader, model: CodecModel, steps=None, progress=False, desc="decode",
-                  first_clip: int = 0):  # fmt: skip
-    """:func:`render_clips` one clip at a time: yields ``[t, H, W, 3]`` uint8 per clip, so that
-    memory does not grow with the length of the video. Refuses output frames above
+def iter_rendered(clips: Iterable[ClipSymbols | None], header: SequenceHeader, model: CodecModel, steps=None,
+                  progress=False, desc="decode", first_clip: int = 0, count: int | None = None):  # fmt: skip
+    """:func:`render_clips` a few frames at a time: yields ``[t, H, W, 3]`` uint8 chunks (a clip or
+    part of one, about ``CHUNK_PIXELS`` pixels), so that memory follows the output frame, not the
+    length of the video. Refuses output frames above
     ``MAX_OUTPUT_PIXELS`` before any work."""
     height, width, _ = check_output_size(header)
     recorded = header.sampler(model.cfg.default_steps)
@@ -88,24 +99,16 @@ def iter_rendered(clips, header: SequenceHeader, model: CodecModel, steps=None, 
     size = model.cfg.image_size
     noise = clip_noise((3, size, size), settings.seed)
     previous = np.full((height, width, 3), 128, np.uint8)
-    for i, symbols in enumerate(tqdm(clips, desc=desc, unit="clip", disable=not progress, file=sys.stderr)):
+    shown = tqdm(clips, total=count, desc=desc, unit="clip", disable=not progress, file=sys.stderr)
+    for i, symbols in enumerate(shown):
         if symbols is None:
-            frames = np.repeat(previous[None], header.frames_in_clip(first_clip + i), axis=0)
+            chunks = iter_repeat(previous, header.frames_in_clip(first_clip + i))
         else:
             decoded = model.net.render_symbols(symbols, settings, noise, stream_point(header))
-            frames = unfit_frames(decoded, header.source_width, header.source_height, header.fit).numpy()
-        previous = frames[-1]
-        yield frames
-
-
-def check_output_size(header: SequenceHeader) -> tuple[int, int, int]:
-    """``header.output_shape``, refused with :class:`OutputTooLargeError` above ``MAX_OUTPUT_PIXELS``."""
-    height, width, channels = header.output_shape
-    if height * width > MAX_OUTPUT_PIXELS:
-        raise OutputTooLargeError(
-            f"stream asks for {width}x{height} frames; this decoder writes at most {MAX_OUTPUT_PIXELS} pixels (8K)"
-        )
-    return height, width, channels
+            chunks = iter_unfit(decoded, header.source_width, header.source_height, header.fit)
+        for frames in chunks:
+            previous = frames[-1]
+            yield frames
 
 
 @dataclass
@@ -181,10 +184,17 @@ def iter_decoded(plan: DecodePlan, *, steps: int | None = None, progress: bool =
         lost_clips: list[int] = []
         rendered = iter_flow_rendered(plan.parsed, plan.model, plan.clips, plan.conceal, lost_clips, progress)
     else:
-        symbols = decode_clips(plan.parsed, plan.model, plan.clips, plan.conceal)
-        lost_clips = [c for c, s in symbols.items() if s is None]
+        lost_clips = []
+        decoded = iter_clip_symbols(plan.parsed, plan.model, plan.clips, plan.conceal)
+
+        def symbols() -> Iterator[ClipSymbols | None]:
+            for clip, clip_symbols in decoded:
+                if clip_symbols is None:
+                    lost_clips.append(clip)
+                yield clip_symbols
+
         rendered = iter_rendered(
-            list(symbols.values()), header, plan.model, steps, progress, first_clip=plan.clips.start
+            symbols(), header, plan.model, steps, progress, first_clip=plan.clips.start, count=len(plan.clips)
         )
     position = plan.clips.start * header.clip_len
     for frames in rendered:
@@ -245,13 +255,14 @@ def symbol_costs(data: bytes, model: CodecModel) -> list[dict]:
     sum is the entropy coder's termination. The key-frame codec: ``{"picture_bytes": x,
     "flow_bytes": y}`` per GOP (see :func:`flowcodec.flow_costs`)."""
     parsed = read_stream(data)
+    check_output_size(parsed.header)  # as decode does
     if isinstance(model, FlowCodec):
         return flow_costs(parsed, model)
-    clips = decode_clips(parsed, model)
     rows = _stream_prior(parsed, model)
     tables, out = model.tables_at(stream_point(parsed.header)), []
+    decoded = iter_clip_symbols(parsed, model)
     for unit in parsed.units:
-        members = [clips[c] for c in range(unit.first_clip, unit.first_clip + unit.clip_count)]
+        members = [symbols for _, symbols in itertools.islice(decoded, unit.clip_count)]
         # a 2.x GOP codes its content once; every 1.x packet codes its clip's own
         coded_content = members[:1] if parsed.header.version[0] > 1 else members
         motion = [tables.motion_bits(c.motion, None if rows is None else rows(c.content, c.motion)) for c in members]

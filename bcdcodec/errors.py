@@ -46,7 +46,7 @@ class OutputError(BcdError):
 
 
 class OutputTooLargeError(StreamError):
-    """A stream asks for output frames larger than this decoder writes (see decoding.MAX_OUTPUT_PIXELS)."""
+    """A stream asks for output frames larger than this decoder writes (see bitstream.header.MAX_OUTPUT_PIXELS)."""
 
 
 class InvalidArgumentError(BcdError):

@@ -22,14 +22,14 @@ import torch
 from tqdm import tqdm
 
 from .bitstream import HASH_PREFIX_BYTES, ParsedStream, SequenceHeader, read_stream, write_stream
+from .bitstream.header import MAX_GOP_SECONDS, check_output_size
 from .clips import fitted_clips
 from .coding import flow_gop
 from .coding.keypicture import decode_picture, encode_picture
 from .errors import CorruptPacketError, InvalidArgumentError, ModelMismatchError, VideoError
 from .keyflow import coded_frames, fit_flow, interpolate, warp
-from .packing import MAX_GOP_SECONDS
-from .video import VideoSource, unfit_frames
-from .video.fit import to_float, to_uint8
+from .video import VideoSource
+from .video.fit import iter_repeat, iter_unfit, to_float, to_uint8
 
 SCENE_CUT = 0.45  # a GOP closes early when a clip's first frame differs this much (mean |x|, [-1, 1]); within
 # a GOP of the dev talking heads the first frames of its clips differ by at most 0.29
@@ -268,34 +268,49 @@ def iter_flow_rendered(
     for clip, frames in tqdm(decoded, total=len(clips), desc="decode", unit="clip", disable=not progress,
                              file=sys.stderr):  # fmt: skip
         if frames is None:
-            out = np.repeat(previous[None], header.frames_in_clip(clip), axis=0)
+            chunks = iter_repeat(previous, header.frames_in_clip(clip))
             if lost is not None:
                 lost.append(clip)
         else:
-            out = unfit_frames(frames, header.source_width, header.source_height, header.fit).numpy()
-        previous = out[-1]
-        yield out
+            chunks = iter_unfit(frames, header.source_width, header.source_height, header.fit)
+        for out in chunks:
+            previous = out[-1]
+            yield out
 
 
-def flow_transfer(content_stream: bytes, motion_stream: bytes, codec: FlowCodec) -> tuple[np.ndarray, Fraction]:
+def flow_transfer(
+    content_stream: bytes, motion_stream: bytes, codec: FlowCodec
+) -> tuple[SequenceHeader, Fraction, Iterator[np.ndarray]]:
     """The key picture of GOP *min(g, last)* of ``content_stream`` moved by the flow of GOP *g* of
     ``motion_stream`` (the motion relative to that GOP's key frame, as a face moves from it):
-    ``([T, H, W, 3] uint8 at the content stream's geometry, the motion stream's fps)``."""
+    ``(the content stream's header, the motion stream's fps, chunks [t, H, W, 3] uint8 at the
+    content stream's geometry)``. Both streams are decoded as the chunks are drawn, one GOP and
+    one output chunk at a time."""
     content, motion = read_stream(content_stream), read_stream(motion_stream)
-    keys = [key for _, key, _ in iter_gops(content, codec, range(content.header.clip_count), False)]
     header = content.header
-    out = []
-    for g, (_, _, flows) in enumerate(iter_gops(motion, codec, range(motion.header.clip_count), False)):
-        moved = warp(keys[min(g, len(keys) - 1)], torch.cat(flows))
-        out.append(unfit_frames(moved, header.source_width, header.source_height, header.fit).numpy())
-    return np.concatenate(out), motion.header.fps
+    check_output_size(header)
+    check_codec(motion.header, codec)
+
+    def chunks() -> Iterator[np.ndarray]:
+        keys = iter_gops(content, codec, range(header.clip_count), False)
+        key = None
+        for _, _, flows in iter_gops(motion, codec, range(motion.header.clip_count), False):
+            key = next(keys, (None, key))[1]  # the content's last key picture once its GOPs run out
+            for flow in flows:
+                yield from iter_unfit(warp(key, flow), header.source_width, header.source_height, header.fit)
+
+    return header, motion.header.fps, chunks()
 
 
 def flow_costs(parsed: ParsedStream, codec: FlowCodec) -> list[dict]:
-    """Per GOP: its key picture's bytes and its flow's bytes (the rest of the payload)."""
+    """Per GOP: its key picture's bytes and its flow's bytes (the rest of the payload). Every GOP
+    is decoded as far as ``decode`` would refuse it (its flow and its key picture), one at a time."""
     check_codec(parsed.header, codec)
     out = []
     for unit in parsed.units:
+        if unit.payload is None:
+            raise CorruptPacketError(unit.damage)
         picture, _, _ = decode_unit(unit, parsed.header, codec)
+        decode_picture(picture, codec.image_size)
         out.append({"picture_bytes": len(picture), "flow_bytes": len(unit.payload) - len(picture)})
     return out

@@ -7,7 +7,7 @@ A GOP codes one content once, the most representative of its clips' contents (se
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +23,6 @@ DEFAULT_GOP_SECONDS = 2.0  # content every 2 s: a face does not change faster (t
 # a new GOP starts early when a clip's content differs from its GOP's by more than this, in
 # standard deviations of the (standardised) content latent per value: a scene cut
 DEFAULT_SCENE_CUT = 1.0
-MAX_GOP_SECONDS = 60.0
 
 # rows(content [K, Cc], motion [T, N]) -> [T, N, S] frequency rows of a clip under the motion prior
 PriorRows = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -111,9 +110,21 @@ def decode_units(
     """The symbols of every clip in ``clips`` (default: all), entropy-decoding only the units that
     hold them. With ``conceal``, a damaged unit (or one whose payload does not decode) gives
     ``None`` for its clips; otherwise it raises :class:`CorruptPacketError`."""
+    return dict(iter_units(parsed, tables, num_queries, prior_rows, clips, conceal))
+
+
+def iter_units(
+    parsed: ParsedStream,
+    tables: CodingTables,
+    num_queries: int,
+    prior_rows: PriorRows | None,
+    clips: range | None = None,
+    conceal: bool = False,
+) -> Iterator[tuple[int, ClipSymbols | None]]:
+    """:func:`decode_units` one unit at a time, as ``(clip index, symbols or None)`` in clip
+    order: memory holds one GOP's symbols, whatever the stream's length."""
     header = parsed.header
     wanted = clips if clips is not None else range(header.clip_count)
-    out: dict[int, ClipSymbols | None] = {}
     for unit in parsed.units:
         span = range(unit.first_clip, unit.first_clip + unit.clip_count)
         if not (span.start < wanted.stop and wanted.start < span.stop):
@@ -126,8 +137,7 @@ def decode_units(
             if not conceal:
                 raise
             decoded = [None] * len(span)
-        out.update(zip(span, decoded))
-    return {c: out[c] for c in wanted}
+        yield from ((c, symbols) for c, symbols in zip(span, decoded) if c in wanted)
 
 
 def _decode_unit(payload, header, span: range, tables, num_queries, prior_rows) -> list[ClipSymbols]:

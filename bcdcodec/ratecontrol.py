@@ -17,12 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from .bitstream import read_stream
+from .bitstream.header import MAX_GOP_SECONDS
 from .clips import fitted_clips
 from .codec import CodecModel, Variant, encode_variants
 from .coding.keypicture import MAX_CRF
 from .errors import InvalidArgumentError, RateOutOfRangeError
 from .flowcodec import FlowCodec, encode_flow_clips
-from .packing import DEFAULT_GOP_SECONDS, MAX_GOP_SECONDS
+from .packing import DEFAULT_GOP_SECONDS
 from .settings import SamplerSettings
 from .video import VideoSource
 from .video.fit import to_float, to_uint8

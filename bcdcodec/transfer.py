@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import numpy as np
+
 from .bitstream import SequenceHeader
 from .codec import CodecModel
 from .decoding import decode_symbols, render_clips
@@ -38,6 +40,7 @@ def transfer(
     stream's geometry (source size and fit policy) and sampler. The key-frame codec: see
     :func:`flowcodec.flow_transfer` (``steps`` does not apply)."""
     if isinstance(model, FlowCodec):
-        return Video(*flow_transfer(content_stream, motion_stream, model))
+        _, fps, chunks = flow_transfer(content_stream, motion_stream, model)
+        return Video(np.concatenate(list(chunks)), fps)
     header, mixed, fps = mix(content_stream, motion_stream, model)
     return Video(render_clips(mixed, header, model, steps=steps, progress=progress, desc="transfer"), fps)

@@ -82,16 +82,18 @@ def load_with_bundled_prior(model_name: str | None, checkpoint: str | None, prio
     return codec.with_bundled_prior(load(model_name, checkpoint, prior))
 
 
-def prepare_video_output(dst: str, force: bool, model_name: str | None, checkpoint: str | None) -> None:
+def prepare_video_output(
+    dst: str, force: bool, model_name: str | None, checkpoint: str | None, inputs: tuple[str, ...] = ()
+) -> None:
     """Checks every command that writes a video makes before any work: one model source, a known
-    output kind, and no silent overwrite."""
+    output kind, and no silent overwrite (never of an input, a folder of other files, or the
+    current folder)."""
     from bcdcodec.fileio import check_writable
     from bcdcodec.video import output_kind
 
     if model_name and checkpoint:
         raise click.UsageError("give --model or --checkpoint, not both")
-    output_kind(dst)
-    check_writable(Path(dst), force)
+    check_writable(Path(dst), force, inputs, is_dir=output_kind(dst) == "png")
 
 
 def report_video(dst: str, video) -> None:
@@ -112,23 +114,22 @@ def stream_or_video(path: str, model, fit: str) -> bytes:
 
 
 def symbol_costs_or_none(data: bytes, details: dict, model_name, checkpoint, prior) -> list[dict] | None:
-    """Per-GOP content and motion bytes under the model the stream names (or the one given);
-    ``None`` when no such model is at hand."""
-    from bcdcodec import decoding
-    from bcdcodec.errors import BcdError
+    """Per-GOP costs under the model given, or else the bundled model the stream names (its id and
+    weights); ``None`` when no such model is at hand. The stream is checked as ``decode`` checks
+    it, and refused with the same errors."""
+    from bcdcodec import decoding, registry
+    from bcdcodec.errors import ModelLoadError
 
+    if model_name or checkpoint:
+        return decoding.symbol_costs(data, load(model_name, checkpoint, prior))
     try:
-        if model_name or checkpoint:
-            model = load(model_name, checkpoint, prior)
-        else:
-            from bcdcodec import registry
-
-            model = load(registry.find_by_id(details["model_id"]).name, None, prior)
-        return decoding.symbol_costs(data, model)
-    except BcdError:
-        if model_name or checkpoint:
-            raise
+        entry = registry.find_by_id(details["model_id"])
+    except ModelLoadError:
         return None
+    model = load(entry.name, None, prior)
+    if model.hash_prefix.hex() != details["weights_hash_prefix"]:
+        return None  # another model's weights under a bundled id
+    return decoding.symbol_costs(data, model)
 
 
 def info_lines(details: dict, costs: list[dict] | None) -> list[str]:
@@ -137,6 +138,8 @@ def info_lines(details: dict, costs: list[dict] | None) -> list[str]:
     total = d["file_bytes"]
     keyframe = bool(costs) and "picture_bytes" in costs[0]
     coding = "key pictures and flow" if keyframe else f"{d['motion_coding']} motion"
+    if costs is None:
+        coding = "its model is not at hand"
     lines = [
         f"version {d['version']}, model id {d['model_id']} (weights {d['weights_hash_prefix']}), {coding}",
         f"{d['source_width_px']}x{d['source_height_px']} at {d['fps']} fps, {human_count(d['frame_count'], 'frame')} "

@@ -21,6 +21,16 @@ EXIT_CODES = (  # most specific first
 )
 
 
+OUT_OF_MEMORY = ("can't allocate memory", "DefaultCPUAllocator", "not enough memory", "out of memory")
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """A failed allocation: Python's ``MemoryError`` or torch's allocator ``RuntimeError``."""
+    return isinstance(exc, MemoryError) or (
+        isinstance(exc, RuntimeError) and any(text in str(exc) for text in OUT_OF_MEMORY)
+    )
+
+
 class SignalExit(BaseException):
     """SIGTERM or SIGHUP arrived: unwinds like KeyboardInterrupt, so that every temporary output
     is removed on the way out (``fileio.atomic_path``)."""
@@ -68,11 +78,11 @@ def one_line_errors(command):
         except errors.BcdError as exc:
             code = next(c for kind, c in EXIT_CODES if isinstance(exc, kind))
             fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, code)
-        except MemoryError:
-            fail("out of memory", 1)
         except OSError as exc:  # a file the command reads or writes
             fail(f"{exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}", 5)
         except Exception as exc:  # a bug: still one line, with the type to report it
+            if is_out_of_memory(exc):
+                fail("out of memory (the machine could not give what this input needs)", 1)
             first = str(exc).splitlines()[0] if str(exc) else ""
             fail(f"internal error ({type(exc).__name__}: {first}); please report it", 70)
 

@@ -28,7 +28,7 @@ from .errors import one_line_errors, run_group
 from .evaluation import eval_group, train_judge_command
 from .format import human_bytes, human_count, human_rate
 from .prior import generate_command, refit_priors_command, train_prior_command
-from .training import add_lower_points, export, train
+from .training import add_lower_points, export, label_faces, train
 from .transfer import transfer
 
 
@@ -133,7 +133,7 @@ def encode(
         raise click.UsageError("give --kbps or --quality, not both")
     if kbps is not None and refine_steps:
         raise click.UsageError("--refine works at a chosen --quality, not with --kbps")
-    check_writable(Path(dst), force)
+    check_writable(Path(dst), force, inputs=[src])
     size_wh = parse_size(size)
     model = load_with_bundled_prior(model_name, checkpoint, prior) if motion_prior else load(model_name, checkpoint)
     flow = isinstance(model, FlowCodec)
@@ -208,7 +208,7 @@ def decode(src, dst, model_name, checkpoint, steps, prior, start, duration, conc
     from bcdcodec.bitstream import read_stream
     from bcdcodec.fileio import read_stream_file
 
-    prepare_video_output(dst, force, model_name, checkpoint)
+    prepare_video_output(dst, force, model_name, checkpoint, (src,))
     read_stream(read_stream_file(src), conceal)  # a damaged stream fails here, before any model is loaded
     model = load(model_name, checkpoint, prior) if (model_name or checkpoint or prior) else None
     decoded = decompress_file(
@@ -234,10 +234,10 @@ def info(src, as_json, model_name, checkpoint, prior):
 
     data = read_stream_file(src)
     details = stream_info(data)
+    costs = symbol_costs_or_none(data, details, model_name, checkpoint, prior)  # checks it as decode does
     if as_json:
         click.echo(json.dumps(details, indent=2))
         return
-    costs = symbol_costs_or_none(data, details, model_name, checkpoint, prior)
     for line in info_lines(details, costs):
         click.echo(line)
 
@@ -282,6 +282,7 @@ for _command in (
     train,
     export,
     add_lower_points,
+    label_faces,
     train_judge_command,
     eval_group,
     train_prior_command,

@@ -117,7 +117,7 @@ def generate_command(
     from bcdcodec.decoding import iter_rendered, write_rendered
     from bcdcodec.generate import generated_clips
 
-    prepare_video_output(dst, force, model_name, checkpoint)
+    prepare_video_output(dst, force, model_name, checkpoint, (content_path,))
     model = load_with_bundled_prior(model_named_by_streams(model_name, checkpoint, content_path), checkpoint, prior)
     header, clips = generated_clips(
         stream_or_video(content_path, model, model.cfg.fit),
@@ -199,7 +199,7 @@ def refit_priors_command(src, dst, data, steps, seed, threads, force):
 
     if threads:
         torch.set_num_threads(threads)
-    check_writable(Path(dst), force)
+    check_writable(Path(dst), force, inputs=[src])
     net, extra = load_checkpoint(src)
     train, _ = _split_videos(data, net.cfg, seed)
     content = collect_content(net, train.videos, progress=True)

@@ -80,7 +80,7 @@ def export(src, dst, half, default_steps, model_id, name, fit, force):
     from bcdcodec.checkpoint import load_checkpoint, save_checkpoint
     from bcdcodec.fileio import check_writable
 
-    check_writable(Path(dst), force)
+    check_writable(Path(dst), force, inputs=[src])
     net, extra = load_checkpoint(src)
     changes = {"default_steps": default_steps, "model_id": model_id, "name": name, "fit": fit}
     net.cfg = dataclasses.replace(net.cfg, **{k: v for k, v in changes.items() if v is not None})
@@ -111,7 +111,7 @@ def add_lower_points(top, lower, dst, group, still_point, force):
     from bcdcodec.fileio import check_writable
     from bcdcodec.train.assemble import with_lower_points
 
-    check_writable(Path(dst), force)
+    check_writable(Path(dst), force, inputs=[top, lower])
     top_net, extra = load_checkpoint(top)
     lower_net, _ = load_checkpoint(lower)
     try:
@@ -124,3 +124,29 @@ def add_lower_points(top, lower, dst, group, still_point, force):
         f"{dst}: {net.cfg.top_point + 1} operating points {list(net.cfg.operating_points)}; the 4-bit "
         f"difference keeps {100 * min(shares):.2f}-{100 * max(shares):.2f} % of each quantized tensor's energy"
     )
+
+
+@click.command("label-faces")
+@click.option("--split", default="train", show_default=True, type=click.Choice(["train", "dev"]))
+@click.option("--threads", type=click.IntRange(1), default=1, show_default=True, help="torch CPU threads")
+@one_line_errors
+def label_faces(split, threads):
+    """Label every talking-head source of SPLIT with the face-mesh teacher (training only; needs
+    mediapipe) and cache the labels; sources already labelled are skipped."""
+    import torch
+    from tqdm import tqdm
+
+    from bcdcodec.data.faces import find_sources
+    from bcdcodec.paths import cache_dir, data_root
+    from bcdcodec.train.face_labels import label_sources
+
+    torch.set_num_threads(threads)
+    folder = data_root() / "talking_heads" / split
+    sources = find_sources(folder) if folder.is_dir() else []
+    if not sources:
+        raise click.UsageError(f"no talking-head sources under {folder} (set BCDCODEC_DATA)")
+    with tqdm(total=len(sources), unit="source", desc=f"labelling {split}") as bar:
+        labels = label_sources(sources, cache_dir("face_labels"), progress=lambda _path: bar.update())
+    frames = sum(len(x.found) for x in labels)
+    found = sum(int(x.found.sum()) for x in labels)
+    click.echo(f"{len(sources)} sources, {frames} frames, a face meshed in {found / max(frames, 1):.1%}")

@@ -20,19 +20,18 @@ from .errors import one_line_errors
 @one_line_errors
 def transfer(content_path, motion_path, dst, model_name, checkpoint, fit, steps, force):
     """Render the content of one clip with the motion of another (from .bcd: no re-encoding)."""
-    from bcdcodec.bitstream import read_stream
     from bcdcodec.decoding import iter_rendered, write_rendered
     from bcdcodec.flowcodec import FlowCodec, flow_transfer
     from bcdcodec.transfer import mix
 
-    prepare_video_output(dst, force, model_name, checkpoint)
+    prepare_video_output(dst, force, model_name, checkpoint, (content_path, motion_path))
     model = load(model_named_by_streams(model_name, checkpoint, content_path, motion_path), checkpoint)
     if isinstance(model, FlowCodec):  # the content's key pictures moved by the motion's flow
         if steps:
             raise click.UsageError(f"--steps: not for {model.name} (it has no diffusion decoder)")
         content = stream_or_video(content_path, model, fit)
-        frames, fps = flow_transfer(content, stream_or_video(motion_path, model, fit), model)
-        report_video(dst, write_rendered([frames], read_stream(content).header, dst, fps, force))
+        header, fps, chunks = flow_transfer(content, stream_or_video(motion_path, model, fit), model)
+        report_video(dst, write_rendered(chunks, header, dst, fps, force))
         return
     header, clips, fps = mix(stream_or_video(content_path, model, fit), stream_or_video(motion_path, model, fit), model)
     chunks = iter_rendered(clips, header, model, steps, desc="transfer")

@@ -7,6 +7,7 @@ import pytest
 
 from bcdcodec.bitstream import SequenceHeader, read_stream, stream_info, write_stream
 from bcdcodec.bitstream.v2 import header_to_bytes
+from bcdcodec.bitstream.varint import encode_varint
 from bcdcodec.errors import (
     InvalidHeaderError,
     NotABcdError,
@@ -32,11 +33,11 @@ def test_header_round_trips_defaults_and_written_out_fields():
     plain = _header()
     assert len(header_to_bytes(plain, 1)) == 7  # a one-clip 64x64 Sprites file: 7 header bytes
     unusual = _header(
-        model_id=70000 % 65536, source_width=1000, source_height=562, fps=Fraction(7, 3), frame_count=12345,
+        model_id=70000 % 65536, source_width=1000, source_height=562, fps=Fraction(7, 3), frame_count=283,
         clip_len=5, operating_point=3, sampler_kind="heun", sampler_steps=64, seed=2**32 - 1, fit="pad",
         motion_prior_hash=b"\x12\x34",
     )  # fmt: skip
-    for header, gops in ((plain, _gops((10, 1))), (unusual, _gops((300, 1000), (7, 1000), (1, 469)))):
+    for header, gops in ((plain, _gops((10, 1))), (unusual, _gops((300, 28), (7, 28), (1, 1)))):
         parsed = read_stream(write_stream(header, gops))
         assert parsed.header == header
         assert [(u.clip_count, u.payload) for u in parsed.units] == gops
@@ -106,13 +107,26 @@ def test_bad_magic_version_and_trailing_data():
 
 
 def test_hostile_counts_are_refused_before_allocation():
-    head = header_to_bytes(_header(frame_count=2**24, clip_len=1), 2)
+    head = header_to_bytes(_header(frame_count=120000, clip_len=1, fps=Fraction(1000)), 2)
     with pytest.raises(TruncatedStreamError):
         read_stream(head + b"\xff\xff\x3f\x00")  # claims a 1 MiB GOP that is not there
     with pytest.raises(InvalidHeaderError):
         read_stream(head + b"\xff\xff\xff\xff\x7f")  # length beyond the GOP limit
     with pytest.raises(InvalidHeaderError):
         read_stream(b"BC\x20" + b"\x00" * 8)  # an Exp-Golomb field longer than 32 bits
+
+
+def test_a_gop_holds_at_most_a_minute():
+    header = _header(frame_count=2**24, clip_len=8)  # 2^21 clips at 25 fps: 1500 GOPs at least
+    with pytest.raises(InvalidHeaderError, match="cannot hold"):
+        read_stream(header_to_bytes(header, 2) + b"\x00" * 64)
+    with pytest.raises(ValueError):
+        write_stream(_header(frame_count=189 * 8), _gops((4, 189)))  # 189 clips: the 60 s end in clip 188
+    two = write_stream(_header(frame_count=189 * 8), _gops((4, 188), (4, 1)))
+    assert [u.clip_count for u in read_stream(two).units] == [188, 1]
+    framed = header_to_bytes(_header(frame_count=190 * 8), 2) + encode_varint(4) + encode_varint(188)
+    with pytest.raises(StreamError, match="clip count of GOP 0"):
+        read_stream(framed + b"\x00" * 64)  # a first GOP of 189 clips
 
 
 def test_info_shows_gops_and_overhead():

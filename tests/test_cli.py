@@ -70,7 +70,10 @@ def test_bad_inputs_get_one_line_errors_and_leave_nothing(tmp_path, sample_mp4, 
         (("decode", tmp_path / "junk.bcd", tmp_path / "o3.mp4", "--checkpoint", tiny_checkpoint), 3),
         (("decode", good, tmp_path / "o4.mp4", "--checkpoint", other_checkpoint), 4),
         (("decode", good, tmp_path / "o5.mp4"), 4),  # model id 0 is not bundled
-        (("decode", good, tmp_path / "o6.avi", "--checkpoint", tiny_checkpoint), 5),
+        (
+            ("decode", good, tmp_path / "o6.avi", "--checkpoint", tiny_checkpoint),
+            2,
+        ),  # an unknown output extension: a usage error
         (("encode", tmp_path / "junk.mp4", tmp_path / "o7.bcd", "--checkpoint", tiny_checkpoint), 5),
         (("encode", tmp_path / "missing.mp4", tmp_path / "o8.bcd", "--checkpoint", tiny_checkpoint), 5),
         (("encode", sample_mp4, tmp_path / "o9.bcd", "--checkpoint", tmp_path / "junk.bcd"), 4),

@@ -6,15 +6,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ..errors import OutputTooLargeError
 from ..settings import SamplerSettings
 
 HASH_PREFIX_BYTES = 2
 MAX_SIDE = 16384
+MAX_OUTPUT_PIXELS = 7680 * 4320  # 8K: the largest output frame this decoder writes
 MAX_FRAMES = 1 << 24
 MAX_CLIP_LEN = 256
 MAX_PACKET_BYTES = 1 << 20
 MAX_FPS_TERM = 1 << 20
+MAX_GOP_SECONDS = 60.0  # a 2.x GOP holds at most this long, and at least one clip (SPEC §3)
 LATEST_VERSION = (2, 1)  # what encoders write; decoders read 1.0-1.1 and 2.0 too (2.0 payloads: coding.gop)
+
+
+def max_gop_clips(fps: Fraction, clip_len: int) -> int:
+    """The most clips a 2.x GOP may hold: ``MAX_GOP_SECONDS`` of frames at ``fps``, whole clips
+    rounded up, and at least one clip (at most 60,255 frames at the highest frame rate). It bounds
+    what decoding one GOP can cost."""
+    frames = Fraction(MAX_GOP_SECONDS) * Fraction(fps)
+    return max(1, -(-frames.numerator // (frames.denominator * clip_len)))
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,11 @@ class SequenceHeader:
     @property
     def clip_count(self) -> int:
         return -(-self.frame_count // self.clip_len)
+
+    @property
+    def max_gop_clips(self) -> int:
+        """See :func:`max_gop_clips`."""
+        return max_gop_clips(self.fps, self.clip_len)
 
     def frames_in_clip(self, index: int) -> int:
         return min(self.clip_len, self.frame_count - index * self.clip_len)
@@ -89,3 +105,13 @@ class ParsedStream:
     def packets(self) -> list[bytes]:
         """The payloads in order (every unit intact)."""
         return [u.payload for u in self.units]
+
+
+def check_output_size(header: SequenceHeader) -> tuple[int, int, int]:
+    """``header.output_shape``, refused with :class:`OutputTooLargeError` above ``MAX_OUTPUT_PIXELS``."""
+    height, width, channels = header.output_shape
+    if height * width > MAX_OUTPUT_PIXELS:
+        raise OutputTooLargeError(
+            f"stream asks for {width}x{height} frames; this decoder writes at most {MAX_OUTPUT_PIXELS} pixels (8K)"
+        )
+    return height, width, channels

@@ -18,6 +18,7 @@ from .header import (
     MAX_CLIP_LEN,
     MAX_FPS_TERM,
     MAX_FRAMES,
+    MAX_GOP_SECONDS,
     MAX_PACKET_BYTES,
     MAX_SIDE,
     GopUnit,
@@ -150,6 +151,12 @@ def _read_header(data: bytes) -> tuple[SequenceHeader, int, int]:
         raise InvalidHeaderError(f"frame count {frame_count} is above {MAX_FRAMES}")
     gop_count = r.exp_golomb("GOP count", 0, clip_count - 1) + 1
     end = r.end_of_header()
+    longest = SequenceHeader(model_id, weights_hash, width, height, fps, frame_count, clip_len).max_gop_clips
+    if gop_count * longest < clip_count:
+        raise InvalidHeaderError(
+            f"{gop_count} GOPs cannot hold {clip_count} clips: "
+            f"a GOP holds at most {MAX_GOP_SECONDS:g} s ({longest} clips)"
+        )
     header = SequenceHeader(
         model_id=model_id, weights_hash=weights_hash, source_width=width, source_height=height, fps=fps,
         frame_count=frame_count, clip_len=clip_len, operating_point=operating_point, sampler_kind=kind,
@@ -178,8 +185,8 @@ def write_stream(header: SequenceHeader, gops: list[tuple[int, bytes]], minor: i
     """Serialise a whole 2.``minor`` stream: the header, then each GOP ``(clip count, payload)``
     (payloads coded for that minor version). Every GOP but the last is framed by its payload
     length and clip count; the last runs to the end of the stream and holds the clips that are left."""
-    if sum(n for n, _ in gops) != header.clip_count or any(n < 1 for n, _ in gops):
-        raise ValueError("the GOPs must hold every clip, at least one each")
+    if sum(n for n, _ in gops) != header.clip_count or any(not 1 <= n <= header.max_gop_clips for n, _ in gops):
+        raise ValueError(f"the GOPs must hold every clip, at least one and at most {header.max_gop_clips} each")
     head = header_to_bytes(header, len(gops), minor)
     parts, first = [head], 0
     for index, (clips, payload) in enumerate(gops):
@@ -213,9 +220,12 @@ def read_stream(data: bytes, conceal: bool = False) -> ParsedStream:
                 if size < 1:
                     raise TruncatedStreamError(f"stream ends inside GOP {index} of {gop_count}")
                 clips, payload_start = header.clip_count - clip, start
+                if clips > header.max_gop_clips:
+                    raise InvalidHeaderError(f"GOP {index} holds {clips} clips, more than {header.max_gop_clips}")
             else:
                 length = r.varint(f"payload length of GOP {index}", 1, MAX_PACKET_BYTES)
-                clips = r.varint(f"clip count of GOP {index}", 0, header.clip_count - clip - (gop_count - index)) + 1
+                most = min(header.clip_count - clip - (gop_count - index), header.max_gop_clips - 1)
+                clips = r.varint(f"clip count of GOP {index}", 0, most) + 1
                 payload_start = r.pos
                 size = payload_start - start + length
                 if size + check_size(size) > len(data) - start:

@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import interrupts
 from ..errors import CorruptPacketError
-from .gop import LATEST_MINOR, WORD_BYTES, shortest_endings, word_order
+from .gop import LATEST_MINOR, WORD_BYTES, check_ending, shortest_endings, word_order
 
 FLOW_LIMIT = 63  # |flow symbol|; differences lie in [-2 * FLOW_LIMIT, 2 * FLOW_LIMIT]
 DELTA_LIMIT = 2 * FLOW_LIMIT
@@ -69,6 +69,14 @@ def best_table(deltas: np.ndarray) -> int:
     return int(np.argmin(bits))
 
 
+def _flush(index: int, deltas: np.ndarray, minor: int) -> bytes:
+    """The table index and the flow differences range-coded, the coder flushed whole."""
+    coder = constriction.stream.queue.RangeEncoder()
+    coder.encode(np.array([index], dtype=np.int32), _model(UNIFORM))
+    coder.encode(np.ascontiguousarray(deltas + DELTA_LIMIT, dtype=np.int32), _model(TABLES[index]))
+    return coder.get_compressed().astype(word_order(minor)).tobytes()
+
+
 @interrupts.held()
 def encode_flow_gop(picture: bytes, flow: np.ndarray, minor: int = LATEST_MINOR) -> bytes:
     """Key ``picture`` bytes and ``flow [T, 2, G, G]`` integer symbols -> the GOP payload of a
@@ -82,10 +90,7 @@ def encode_flow_gop(picture: bytes, flow: np.ndarray, minor: int = LATEST_MINOR)
         raise ValueError(f"flow symbols must lie in [-{FLOW_LIMIT}, {FLOW_LIMIT}]")
     deltas = flow_deltas(flow)
     index = best_table(deltas)
-    coder = constriction.stream.queue.RangeEncoder()
-    coder.encode(np.array([index], dtype=np.int32), _model(UNIFORM))
-    coder.encode(deltas + DELTA_LIMIT, _model(TABLES[index]))
-    flushed = coder.get_compressed().astype(word_order(minor)).tobytes()
+    flushed = _flush(index, deltas, minor)
     ideal_bits = math.log2(SCALES) + float((PRECISION - np.log2(TABLES[index][deltas + DELTA_LIMIT])).sum())
     head = struct.pack("<H", len(picture)) + picture
     for candidate in shortest_endings(flushed, ideal_bits / 8):
@@ -119,6 +124,7 @@ def decode_flow_gop(payload: bytes, frames: int, grid: int, minor: int = LATEST_
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         raise CorruptPacketError(f"key-frame GOP flow does not decode: {exc}") from None
+    check_ending(rest, _flush(index, deltas, minor))
     flow = np.cumsum(deltas.reshape(frames, 2, grid, grid), axis=0, dtype=np.int64)
     if np.abs(flow).max() > FLOW_LIMIT:
         raise CorruptPacketError("key-frame GOP flow leaves its range")

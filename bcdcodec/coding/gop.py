@@ -69,21 +69,7 @@ def encode_gop(
     content = np.ascontiguousarray(content, dtype=np.int32)
     motions = [np.ascontiguousarray(m, dtype=np.int32) for m in motions]
     _check_symbols(content, motions, tables)
-    coder = constriction.stream.queue.RangeEncoder()
-    for channel in range(content.shape[1]):
-        coder.encode(np.ascontiguousarray(content[:, channel]), _model(tables.content[channel]))
-    for i, motion in enumerate(motions):
-        if prior_rows is None:
-            for group in range(motion.shape[1]):
-                coder.encode(np.ascontiguousarray(motion[:, group]), _model(tables.motion[group]))
-            continue
-        rows = prior_rows[i]
-        if rows.shape[:2] != motion.shape:
-            raise ValueError("the prior's rows do not match the motion symbols")
-        for t in range(motion.shape[0]):
-            for group in range(motion.shape[1]):
-                coder.encode(motion[t, group : group + 1], _model(rows[t, group]))
-    flushed = coder.get_compressed().astype(word_order(minor)).tobytes()
+    flushed = _flush(content, motions, tables, prior_rows, minor)
 
     def fixed_rows(clip: int) -> FrameRows | None:
         if prior_rows is None:
@@ -101,6 +87,36 @@ def encode_gop(
         if np.array_equal(got_content, content) and all(map(np.array_equal, got_motions, motions)):
             return candidate
     raise AssertionError("the flushed range coder output does not decode")  # pragma: no cover
+
+
+def _flush(content: np.ndarray, motions: list[np.ndarray], tables: CodingTables, prior_rows, minor: int) -> bytes:
+    """Every symbol range-coded and the coder flushed whole: the longest payload they may take.
+    ``prior_rows``: one ``[T_i, N, S]`` array per clip, or ``None`` (for all, or for one clip)
+    where the static tables code it."""
+    coder = constriction.stream.queue.RangeEncoder()
+    for channel in range(content.shape[1]):
+        coder.encode(np.ascontiguousarray(content[:, channel]), _model(tables.content[channel]))
+    for i, motion in enumerate(motions):
+        rows = None if prior_rows is None else prior_rows[i]
+        if rows is None:
+            for group in range(motion.shape[1]):
+                coder.encode(np.ascontiguousarray(motion[:, group]), _model(tables.motion[group]))
+            continue
+        if rows.shape[:2] != motion.shape:
+            raise ValueError("the prior's rows do not match the motion symbols")
+        for t in range(motion.shape[0]):
+            for group in range(motion.shape[1]):
+                coder.encode(motion[t, group : group + 1], _model(rows[t, group]))
+    return coder.get_compressed().astype(word_order(minor)).tobytes()
+
+
+def check_ending(payload: bytes, flushed: bytes) -> None:
+    """A payload ends where its symbols end: never longer than their complete flush (SPEC §4),
+    so bytes appended to a payload make it corrupt instead of being ignored."""
+    if len(payload) > len(flushed):
+        raise CorruptPacketError(
+            f"payload of {len(payload)} bytes runs on past its symbols ({len(flushed)} bytes at most)"
+        )
 
 
 def shortest_endings(flushed: bytes, ideal_bytes: float):
@@ -134,21 +150,25 @@ def decode_gop(
         content = np.stack(
             [coder.decode(_model(tables.content[c]), num_queries) for c in range(tables.content.shape[0])], axis=1
         ).astype(np.int32)
-        motions = []
+        motions, used_rows = [], []
         for clip, count in enumerate(frames):
             rows_of = frame_rows(clip) if frame_rows is not None else None
             motion = np.zeros((count, groups), dtype=np.int32)  # a point may send no motion (groups 0)
             if rows_of is None:
                 for group in range(groups):
                     motion[:, group] = coder.decode(_model(tables.motion[group]), count)
+                used_rows.append(None)
             else:
+                clip_rows = []
                 for t in range(count):
-                    rows = rows_of(content, motion[: t + 1])
+                    clip_rows.append(rows_of(content, motion[: t + 1]))
                     for group in range(groups):
-                        motion[t, group] = coder.decode(_model(rows[group]), 1)[0]
+                        motion[t, group] = coder.decode(_model(clip_rows[-1][group]), 1)[0]
+                used_rows.append(np.stack(clip_rows))
             motions.append(motion.astype(np.int32))
     except BaseException as exc:  # constriction raises plain exceptions (or panics) on bad data
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         raise CorruptPacketError(f"GOP payload does not decode: {exc}") from None
+    check_ending(payload, _flush(content, motions, tables, used_rows, minor))
     return content, motions

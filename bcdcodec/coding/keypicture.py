@@ -49,11 +49,50 @@ def encode_picture(picture: np.ndarray, crf: int) -> bytes:
     return data
 
 
+OBU_SEQUENCE_HEADER, OBU_FRAME_HEADER, OBU_TILE_GROUP, OBU_FRAME = 1, 3, 4, 6
+
+
+def _leb128(data: bytes, pos: int) -> tuple[int, int]:
+    value = 0
+    for i in range(8):
+        if pos >= len(data):
+            raise CorruptPacketError("key picture ends inside an OBU size")
+        byte = data[pos]
+        value |= (byte & 0x7F) << (7 * i)
+        pos += 1
+        if not byte & 0x80:
+            return value, pos
+    raise CorruptPacketError("key picture has an OBU size longer than 8 bytes")
+
+
+def check_obus(data: bytes) -> None:
+    """The OBU framing of a key picture (SPEC §4.3): one sequence header OBU, then the OBUs of
+    one frame (a frame OBU, or a frame header and its tile groups), each with its size field,
+    ending exactly at the end of the bytes. :class:`CorruptPacketError` otherwise."""
+    pos, types = 0, []
+    while pos < len(data):
+        header = data[pos]
+        if header & 0x80 or not header & 0x02:
+            raise CorruptPacketError("key picture has an OBU with its forbidden bit set or without a size")
+        types.append((header >> 3) & 0x0F)
+        pos += 2 if header & 0x04 else 1  # the extension byte
+        size, pos = _leb128(data, pos)
+        pos += size
+    if pos != len(data):
+        raise CorruptPacketError(f"key picture's last OBU runs {pos - len(data)} bytes past its end")
+    one_frame = types[1:] == [OBU_FRAME] or (
+        len(types) > 2 and types[1] == OBU_FRAME_HEADER and set(types[2:]) == {OBU_TILE_GROUP}
+    )
+    if not types or types[0] != OBU_SEQUENCE_HEADER or not one_frame:
+        raise CorruptPacketError(f"key picture is not a sequence header and one frame (OBU types {types})")
+
+
 def decode_picture(data: bytes, height: int, width: int | None = None) -> np.ndarray:
     """Inverse of :func:`encode_picture`: ``[height, width, 3]`` uint8 RGB (``width`` defaults
-    to ``height``: a square picture). Raises :class:`CorruptPacketError` when the bytes do not decode
-    to one picture of that size."""
+    to ``height``: a square picture). Raises :class:`CorruptPacketError` when the bytes are not
+    one 8-bit 4:2:0 key picture of that size and nothing else (:func:`check_obus`)."""
     width = height if width is None else width
+    check_obus(bytes(data))
     try:
         context = av.CodecContext.create("libdav1d", "r")
         # dav1d refuses a picture above this many pixels before allocating it (a crafted header)
@@ -64,4 +103,6 @@ def decode_picture(data: bytes, height: int, width: int | None = None) -> np.nda
     if len(frames) != 1 or frames[0].width != width or frames[0].height != height:
         shapes = ", ".join(f"{f.width}x{f.height}" for f in frames) or "none"
         raise CorruptPacketError(f"key picture decodes to {shapes}, expected one {width}x{height} picture")
+    if frames[0].format.name != "yuv420p" or not frames[0].key_frame:
+        raise CorruptPacketError(f"key picture is {frames[0].format.name}, not one 8-bit 4:2:0 key frame")
     return frames[0].to_ndarray(format="rgb24")

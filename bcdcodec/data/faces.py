@@ -14,6 +14,7 @@ The cache (``paths.cache_dir("talking_heads")``) holds one ``.npz`` per source a
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,24 +28,40 @@ from ..paths import cache_dir, data_root
 from ..video.fit import fit_frames, to_uint8
 from ..video.reader import open_video
 
-VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".avi")
+VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".flv")
+FRAME_SUFFIXES = (".jpg", ".jpeg", ".png")
 SPLITS = ("train", "dev")
 FOLDER_FPS = 25
 
 
 def find_sources(root: Path) -> list[Path]:
-    """Every video file and every folder of JPEG frames under ``root``, sorted."""
-    videos = [p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES]
-    folders = {p.parent for p in root.rglob("*.jpg")}
+    """Every video file and every folder of JPEG or PNG frames under ``root``, sorted."""
+    files = [p for p in root.rglob("*") if p.is_file()]
+    videos = [p for p in files if p.suffix.lower() in VIDEO_SUFFIXES]
+    folders = {p.parent for p in files if p.suffix.lower() in FRAME_SUFFIXES}
     return sorted(videos + list(folders))
 
 
-def _read_source(path: Path, size: int, chunk: int = 64) -> np.ndarray:
-    """All frames of a video file or JPEG folder, centre-cropped and resized: ``[N, size, size, 3]``."""
+def _frame_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in FRAME_SUFFIXES)
+
+
+def source_frames(path: Path) -> tuple[int, int, Iterator[np.ndarray]]:
+    """``(width, height, frames)`` of a video file or frame folder: the frames ``[H, W, 3]``
+    uint8 RGB at the source's own size (a folder's size is its first picture's)."""
     if path.is_dir():
-        frames = (_read_jpeg(p) for p in sorted(path.glob("*.jpg")))
-    else:
-        frames = open_video(path).frames
+        files = _frame_files(path)
+        if not files:
+            raise VideoError(f"{path} has no frames")
+        first = _read_picture(files[0])
+        return first.shape[1], first.shape[0], (_read_picture(p) for p in files)
+    source = open_video(path)
+    return source.width, source.height, source.frames
+
+
+def _read_source(path: Path, size: int, chunk: int = 64) -> np.ndarray:
+    """All frames of a video file or frame folder, centre-cropped and resized: ``[N, size, size, 3]``."""
+    frames = source_frames(path)[2]
     out, batch = [], []
     for frame in frames:
         batch.append(frame)
@@ -58,7 +75,7 @@ def _read_source(path: Path, size: int, chunk: int = 64) -> np.ndarray:
     return np.concatenate(out)
 
 
-def _read_jpeg(path: Path) -> np.ndarray:
+def _read_picture(path: Path) -> np.ndarray:
     with av.open(str(path)) as container:
         return next(container.decode(video=0)).to_ndarray(format="rgb24")
 

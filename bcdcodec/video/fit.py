@@ -15,6 +15,9 @@ The policy is recorded in the stream header.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -65,7 +68,8 @@ def unfit_frames(frames: torch.Tensor, width: int, height: int, policy: str = "s
     """Model frames ``[T, 3, S, S]`` in ``[-1, 1]`` -> output frames ``[T, H', W', 3]`` uint8 at the
     source size (for ``crop``: the size of the coded square). The frames are rounded to uint8 at
     the model's size and then resized in uint8 (channels-last), which is an order of magnitude
-    faster than resizing floats at the output size."""
+    faster than resizing floats at the output size. Memory follows the output: no step holds a
+    frame larger than the output's side squared (``pad`` resizes rows and columns apart)."""
     x = to_uint8(frames).permute(0, 3, 1, 2)  # [T, 3, S, S] uint8, channels-last in memory
     if policy == "stretch":
         x = _resize(x, height, width)
@@ -75,11 +79,41 @@ def unfit_frames(frames: torch.Tensor, width: int, height: int, policy: str = "s
         side = min(width, height)
         x = _resize(x, side, side)
     else:
-        side = max(width, height)
-        x = _resize(x, side, side)
-        top, left = (side - height) // 2, (side - width) // 2
-        x = x[..., top : top + height, left : left + width]
+        x = _unpad(x, width, height)
     return x.permute(0, 2, 3, 1).contiguous()
+
+
+CHUNK_PIXELS = 1 << 24  # output pixels per chunk of :func:`iter_unfit` (at least one frame)
+
+
+def frames_per_chunk(width: int, height: int) -> int:
+    """How many ``width`` x ``height`` frames make one chunk of about ``CHUNK_PIXELS`` (>= 1)."""
+    return max(1, CHUNK_PIXELS // max(1, width * height))
+
+
+def iter_unfit(frames: torch.Tensor, width: int, height: int, policy: str = "stretch") -> Iterator[np.ndarray]:
+    """:func:`unfit_frames` a few frames at a time: yields ``[t, H', W', 3]`` uint8 arrays of about
+    ``CHUNK_PIXELS`` pixels each, so that memory follows the output frame, not the clip length."""
+    step = frames_per_chunk(width, height)
+    for start in range(0, frames.shape[0], step):
+        yield unfit_frames(frames[start : start + step], width, height, policy).numpy()
+
+
+def iter_repeat(frame: np.ndarray, count: int) -> Iterator[np.ndarray]:
+    """``frame`` ``[H, W, 3]`` repeated ``count`` times, in chunks of about ``CHUNK_PIXELS`` pixels."""
+    step = frames_per_chunk(frame.shape[1], frame.shape[0])
+    for start in range(0, count, step):
+        yield np.repeat(frame[None], min(step, count - start), axis=0)
+
+
+def _unpad(x: torch.Tensor, width: int, height: int) -> torch.Tensor:
+    """Decoded letterboxed squares ``[T, 3, S, S]`` uint8 -> ``[T, 3, height, width]`` uint8: the
+    square at side max(W, H) without its bars. Rows and columns are resized one after the other
+    and cropped in between, so a 16384 x 1 output never holds a 16384 x 16384 frame."""
+    side = max(width, height)
+    top, left = (side - height) // 2, (side - width) // 2
+    x = _resize(x, side, x.shape[-1])[..., top : top + height, :]
+    return _resize(x.contiguous(memory_format=torch.channels_last), height, side)[..., left : left + width]
 
 
 FILL_BLUR = 16  # the fill around a ``fill`` square is the frame seen at 1/16 of its size

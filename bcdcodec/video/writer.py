@@ -7,7 +7,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from ..errors import VideoError
+from ..errors import InvalidArgumentError, VideoError
 from ..fileio import atomic_path
 from .reader import Video
 
@@ -25,7 +25,7 @@ def output_kind(path: str | Path) -> str:
         return "y4m"
     if suffix == "" or path.is_dir():
         return "png"
-    raise VideoError(f"cannot write {path}: use .mp4, .mkv, .mov, .y4m or a folder name for PNG frames")
+    raise InvalidArgumentError(f"cannot write {path}: use .mp4, .mkv, .mov, .y4m or a folder name for PNG frames")
 
 
 class VideoWriter:
