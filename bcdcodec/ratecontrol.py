@@ -2,12 +2,12 @@
 
 The encoder runs once over the source; every candidate (operating point x GOP length) is
 entropy-coded alongside (:func:`codec.encode_variants`), so the choice is made on the exact file
-sizes of *this* video. Among the candidates within ``tolerance`` of the target, the shortest
+sizes of *this* video. Among the candidates within ``tolerance`` below the target, the shortest
 GOP wins (the most frequent content refresh and random access), then the highest operating
 point. Measured on faces-128 at equal rates, a fresh content beats a finer one: 1.75 kbit/s
 reads 19.5 dB as quality 1 with 1 s GOPs against 19.0 dB as quality 3 with 2 s GOPs
-(docs/rates.md). Outside every candidate's reach, :class:`RateOutOfRangeError` says
-which rates the model can reach on this video.
+(docs/rates.md). The target is a ceiling: outside every candidate's reach, the file is the
+closest candidate below the target, or the lowest one when all are above it.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from .bitstream.header import MAX_GOP_SECONDS
 from .clips import fitted_clips
 from .codec import CodecModel, Variant, encode_variants
 from .coding.keypicture import MAX_CRF
-from .errors import InvalidArgumentError, RateOutOfRangeError
+from .errors import InvalidArgumentError
 from .flowcodec import FlowCodec, encode_flow_clips
 from .packing import DEFAULT_GOP_SECONDS
 from .settings import SamplerSettings
@@ -67,7 +67,8 @@ def encode_to_rate(
     tolerance: float = TOLERANCE,
 ) -> Choice:
     """Encode ``source`` at the candidate closest to ``target_kbps`` from above in quality (see
-    the module text); raises :class:`RateOutOfRangeError` when none is within ``tolerance``. The
+    the module text). The target is a ceiling: among the candidates within ``tolerance`` below it;
+    when none is, the closest below it, or the lowest rate when all are above. The
     key-frame codec has its own: :func:`flow_encode_to_rate` (``fit``, ``progress``, ``probe``
     and ``tolerance`` only)."""
     if isinstance(model, FlowCodec):
@@ -84,15 +85,20 @@ def encode_to_rate(
     streams = encode_variants(source, model, fit, sampler, progress, variants, motion_prior, scene_cut, probe)
     frames, fps = _frames_and_fps(streams[0])
     rates = [kbps(len(data), frames, fps) for data in streams]
-    fitting = [i for i, rate in enumerate(rates) if abs(rate - target_kbps) <= tolerance * target_kbps]
-    if not fitting:
-        raise RateOutOfRangeError(
-            f"{model.name} reaches {min(rates):.3g}-{max(rates):.3g} kbit/s on this video "
-            f"({len(points)} operating points x {len(gops)} GOP lengths), "
-            f"not {target_kbps:g} within {tolerance:.0%}"
-        )
-    best = max(fitting, key=lambda i: (-variants[i].gop_seconds, variants[i].point))
+    fitting = [i for i, rate in enumerate(rates) if (1 - tolerance) * target_kbps <= rate <= target_kbps]
+    if fitting:
+        best = max(fitting, key=lambda i: (-variants[i].gop_seconds, variants[i].point))
+    else:
+        best = closest_under(rates, target_kbps)
     return Choice(streams[best], variants[best], rates[best])
+
+
+def closest_under(rates: list[float], target_kbps: float) -> int:
+    """The index of the highest rate at most ``target_kbps``, or of the lowest when none is."""
+    under = [i for i, rate in enumerate(rates) if rate <= target_kbps]
+    if under:
+        return max(under, key=lambda i: rates[i])
+    return min(range(len(rates)), key=lambda i: rates[i])
 
 
 def _frames_and_fps(data: bytes):
@@ -139,7 +145,7 @@ def flow_encode_to_rate(
     probe=None, tolerance: float = TOLERANCE,
 ) -> Choice:  # fmt: skip
     """The key-frame codec's rate control. GOP lengths in ``FLOW_GOPS`` order; at each, the
-    highest operating point whose file is at most ``target_kbps`` + ``tolerance`` (a bisection:
+    highest operating point whose file is at most ``target_kbps`` (a bisection:
     rate grows with the point) is kept when it is within ``tolerance``; otherwise that point's key
     pictures are coded at a lower AV1 rate factor than its own (but not below the next point's;
     above quality 1's up to 63 for targets below it), bisected for the file that lands. The rate
@@ -163,7 +169,7 @@ def flow_encode_to_rate(
             tried[point, gop, crf] = Choice(data, Variant(point, gop), kbps(len(data), frames, source.fps))
         return tried[point, gop, crf]
 
-    low, high = target_kbps * (1 - tolerance), target_kbps * (1 + tolerance)
+    low, high = target_kbps * (1 - tolerance), target_kbps
     for gop in FLOW_GOPS:
         if attempt(0, gop, MAX_CRF).kbps > high or attempt(codec.top_point, gop).kbps < low:
             continue
@@ -177,12 +183,8 @@ def flow_encode_to_rate(
         crf = -_last_true(-coarsest, -finest, lambda c, point=point, gop=gop: attempt(point, gop, -c).kbps <= high)
         if attempt(point, gop, crf).kbps >= low:
             return attempt(point, gop, crf)
-    rates = [choice.kbps for choice in tried.values()]
-    raise RateOutOfRangeError(
-        f"{codec.name} reaches {min(rates):.3g}-{max(rates):.3g} kbit/s on this video "
-        f"({codec.top_point + 1} operating points x GOPs of {min(FLOW_GOPS):g}-{max(FLOW_GOPS):g} s), "
-        f"not {target_kbps:g} within {tolerance:.0%}"
-    )
+    choices = list(tried.values())  # nothing within tolerance: the closest not above, else the lowest
+    return choices[closest_under([c.kbps for c in choices], target_kbps)]
 
 
 def _last_true(first: int, last: int, fits) -> int | None:

@@ -176,6 +176,10 @@ def encode(
         f"{human_rate(len(data) * 8, seconds)}, {info['bits_per_pixel']:.4f} bits/pixel"
         + (f", quality {coded + 1} of {model.top_point + 1}" if model.top_point else "")
     )
+    if kbps is not None:
+        landed = len(data) * 8 / seconds / 1000
+        where = "at or below" if landed <= kbps else "above (the lowest rate this model reaches on it)"
+        click.echo(f"rate target {kbps:g} kbit/s: landed at {landed:.3g} kbit/s, {where}")
     if check:
         psnr, why = first_clip.misfit(data)
         click.echo(f"first clip decodes at {psnr:.1f} dB PSNR ({model.image_size}x{model.image_size})")

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import VideoError
 
-MAX_SIDE = 8192
+MAX_SIDE = 16384  # as a stream's header allows (SPEC §2); decoding writes at most 8K pixels a frame
 MAX_BYTES_IN_MEMORY = 4 << 30
 DEFAULT_FPS = Fraction(25)
 ELEMENTARY_FORMATS = {".264": "h264", ".h264": "h264", ".avc": "h264", ".265": "hevc", ".h265": "hevc", ".hevc": "hevc"}
@@ -80,16 +80,29 @@ def _raw_i420_source(path: Path, size, fps, max_frames) -> VideoSource:
     return VideoSource(width, height, Fraction(fps), frames(), count)
 
 
+def _upright(frame) -> np.ndarray:
+    """A decoded frame as ``[H, W, 3]`` uint8 RGB, turned as its display matrix says (a phone's
+    portrait video is stored on its side with a rotation of 90 or 270 degrees)."""
+    picture = frame.to_ndarray(format="rgb24")
+    turns = _quarter_turns(frame)
+    return np.ascontiguousarray(np.rot90(picture, turns)) if turns else picture
+
+
+def _quarter_turns(frame) -> int:
+    """The frame's display rotation in counter-clockwise quarter turns, 0..3."""
+    return (round(getattr(frame, "rotation", 0) or 0) // 90) % 4
+
+
 def _container_frames(container, decoded, path: Path, first, max_frames) -> Iterator[np.ndarray]:
     try:
-        yield first.to_ndarray(format="rgb24")
+        yield _upright(first)
         produced = 1
         for frame in decoded:
             if max_frames is not None and produced >= max_frames:
                 break
             if (frame.width, frame.height) != (first.width, first.height):
                 raise VideoError(f"{path}: frame size changes mid-stream, which is not supported")
-            yield frame.to_ndarray(format="rgb24")
+            yield _upright(frame)
             produced += 1
     except _AV_ERRORS as exc:
         raise VideoError(f"cannot read video {path}: {exc}") from None
@@ -104,8 +117,10 @@ def open_video(
     ``.yuv`` (size from ``size`` or the file name) for streaming; ``fps`` overrides the file's
     rate. The first frame is decoded here, so an unreadable or empty file fails at once."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise VideoError(f"no such video file: {path}")
+    if not path.is_file():
+        raise VideoError(f"{path} is not a regular file (a folder, device or pipe); give a video file")
     if path.suffix.lower() == ".yuv":
         return _raw_i420_source(path, size, fps, max_frames)
     try:
@@ -124,6 +139,7 @@ def open_video(
         if first is None:
             raise VideoError(f"{path} contains no decodable video frames")
         _check_frame_size(first.width, first.height, path)
+        width, height = (first.height, first.width) if _quarter_turns(first) % 2 else (first.width, first.height)
         hint = stream.frames or None
     except VideoError:
         container.close()
@@ -131,9 +147,7 @@ def open_video(
     except _AV_ERRORS as exc:
         container.close()
         raise VideoError(f"cannot read video {path}: {exc}") from None
-    return VideoSource(
-        first.width, first.height, rate, _container_frames(container, decoded, path, first, max_frames), hint
-    )
+    return VideoSource(width, height, rate, _container_frames(container, decoded, path, first, max_frames), hint)
 
 
 def read_video(
