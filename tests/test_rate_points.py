@@ -10,7 +10,7 @@ import torch
 from bcdcodec import api, codec, decoding
 from bcdcodec.bitstream import read_stream
 from bcdcodec.config import tiny_config
-from bcdcodec.errors import InvalidArgumentError, ModelMismatchError, RateOutOfRangeError
+from bcdcodec.errors import InvalidArgumentError, ModelMismatchError
 from bcdcodec.models.bcd import BCDModel
 from bcdcodec.models.factory import moving_square_video, seeded_model
 from bcdcodec.ratecontrol import encode_to_rate, kbps, quality_point
@@ -80,18 +80,18 @@ def test_training_draws_points_and_reaches_every_prior(scalable):
         assert grads and any(g.abs().sum() > 0 for g in grads)
 
 
-def test_rate_control_lands_within_tolerance_or_names_the_reach(scalable, frames):
+def test_rate_control_is_a_ceiling(scalable, frames):
     reach = []
     for point in range(len(POINTS)):
         data = codec.encode_source(_source(frames), scalable, "stretch", None, False, point=point, gop_seconds=8.0)
         reach.append(kbps(len(data), len(frames), 25))
     for target in reach:  # every point's own rate is a target it meets
         choice = encode_to_rate(_source(frames), scalable, target, fit="stretch")
-        assert abs(choice.kbps - target) <= 0.1 * target
+        assert 0.9 * target <= choice.kbps <= target  # a ceiling
         assert choice.kbps == pytest.approx(kbps(len(choice.data), len(frames), 25))
         assert decoding.decompress(choice.data, scalable).frames.shape == frames.shape
-    with pytest.raises(RateOutOfRangeError, match="reaches"):
-        encode_to_rate(_source(frames), scalable, reach[0] / 10, fit="stretch")
+    lowest = encode_to_rate(_source(frames), scalable, reach[0] / 10, fit="stretch")
+    assert lowest.kbps > reach[0] / 10 and lowest.kbps <= min(reach)  # none below: the lowest file
 
 
 def test_rate_control_prefers_the_shortest_gop_then_the_highest_point(scalable, frames):
