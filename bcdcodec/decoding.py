@@ -25,7 +25,7 @@ from .packing import PriorRows, iter_units
 from .settings import SamplerSettings
 from .symbols import ClipSymbols
 from .video import Video, VideoWriter
-from .video.fit import iter_repeat, iter_unfit
+from .video.fit import iter_output
 
 
 def _stream_prior(parsed: ParsedStream, model: CodecModel) -> PriorRows | None:
@@ -91,24 +91,21 @@ def iter_rendered(clips: Iterable[ClipSymbols | None], header: SequenceHeader, m
                   progress=False, desc="decode", first_clip: int = 0, count: int | None = None):  # fmt: skip
     """:func:`render_clips` a few frames at a time: yields ``[t, H, W, 3]`` uint8 chunks (a clip or
     part of one, about ``CHUNK_PIXELS`` pixels), so that memory follows the output frame, not the
-    length of the video. Refuses output frames above
-    ``MAX_OUTPUT_PIXELS`` before any work."""
-    height, width, _ = check_output_size(header)
+    length of the video. Refuses output frames above ``MAX_OUTPUT_PIXELS`` before any work."""
+    shape = check_output_size(header)
     recorded = header.sampler(model.cfg.default_steps)
     settings = SamplerSettings(recorded.kind, steps or recorded.steps, recorded.seed)
     size = model.cfg.image_size
     noise = clip_noise((3, size, size), settings.seed)
-    previous = np.full((height, width, 3), 128, np.uint8)
-    shown = tqdm(clips, total=count, desc=desc, unit="clip", disable=not progress, file=sys.stderr)
-    for i, symbols in enumerate(shown):
-        if symbols is None:
-            chunks = iter_repeat(previous, header.frames_in_clip(first_clip + i))
-        else:
-            decoded = model.net.render_symbols(symbols, settings, noise, stream_point(header))
-            chunks = iter_unfit(decoded, header.source_width, header.source_height, header.fit)
-        for frames in chunks:
-            previous = frames[-1]
-            yield frames
+    point = stream_point(header)
+
+    def decoded():
+        shown = tqdm(clips, total=count, desc=desc, unit="clip", disable=not progress, file=sys.stderr)
+        for i, symbols in enumerate(shown):
+            frames = None if symbols is None else model.net.render_symbols(symbols, settings, noise, point)
+            yield header.frames_in_clip(first_clip + i), frames
+
+    yield from iter_output(decoded(), header.source_width, header.source_height, header.fit, shape)
 
 
 @dataclass

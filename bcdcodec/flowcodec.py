@@ -29,7 +29,7 @@ from .coding.keypicture import decode_picture, encode_picture
 from .errors import CorruptPacketError, InvalidArgumentError, ModelMismatchError, VideoError
 from .keyflow import coded_frames, fit_flow, interpolate, warp
 from .video import VideoSource
-from .video.fit import iter_repeat, iter_unfit, to_float, to_uint8
+from .video.fit import iter_output, iter_unfit, to_float, to_uint8
 
 SCENE_CUT = 0.45  # a GOP closes early when a clip's first frame differs this much (mean |x|, [-1, 1]); within
 # a GOP of the dev talking heads the first frames of its clips differ by at most 0.29
@@ -263,19 +263,16 @@ def iter_flow_rendered(
     uint8. A concealed clip repeats the last good frame (mid-grey at the start) and its index is
     appended to ``lost``."""
     header = parsed.header
-    previous = np.full(header.output_shape, 128, np.uint8)
-    decoded = iter_model_clips(parsed, codec, clips, conceal)
-    for clip, frames in tqdm(decoded, total=len(clips), desc="decode", unit="clip", disable=not progress,
-                             file=sys.stderr):  # fmt: skip
-        if frames is None:
-            chunks = iter_repeat(previous, header.frames_in_clip(clip))
-            if lost is not None:
+
+    def counted():
+        decoded = iter_model_clips(parsed, codec, clips, conceal)
+        for clip, frames in tqdm(decoded, total=len(clips), desc="decode", unit="clip", disable=not progress,
+                                 file=sys.stderr):  # fmt: skip
+            if frames is None and lost is not None:
                 lost.append(clip)
-        else:
-            chunks = iter_unfit(frames, header.source_width, header.source_height, header.fit)
-        for out in chunks:
-            previous = out[-1]
-            yield out
+            yield header.frames_in_clip(clip), frames
+
+    yield from iter_output(counted(), header.source_width, header.source_height, header.fit, header.output_shape)
 
 
 def flow_transfer(
@@ -292,10 +289,10 @@ def flow_transfer(
     check_codec(motion.header, codec)
 
     def chunks() -> Iterator[np.ndarray]:
-        keys = iter_gops(content, codec, range(header.clip_count), False)
+        keys = (key for _, key, _ in iter_gops(content, codec, range(header.clip_count), False))
         key = None
         for _, _, flows in iter_gops(motion, codec, range(motion.header.clip_count), False):
-            key = next(keys, (None, key))[1]  # the content's last key picture once its GOPs run out
+            key = next(keys, key)  # the content's last key picture once its GOPs run out
             for flow in flows:
                 yield from iter_unfit(warp(key, flow), header.source_width, header.source_height, header.fit)
 

@@ -99,20 +99,6 @@ class GopWriter:
         return self.gops
 
 
-def decode_units(
-    parsed: ParsedStream,
-    tables: CodingTables,
-    num_queries: int,
-    prior_rows: PriorRows | None,
-    clips: range | None = None,
-    conceal: bool = False,
-) -> dict[int, ClipSymbols | None]:
-    """The symbols of every clip in ``clips`` (default: all), entropy-decoding only the units that
-    hold them. With ``conceal``, a damaged unit (or one whose payload does not decode) gives
-    ``None`` for its clips; otherwise it raises :class:`CorruptPacketError`."""
-    return dict(iter_units(parsed, tables, num_queries, prior_rows, clips, conceal))
-
-
 def iter_units(
     parsed: ParsedStream,
     tables: CodingTables,
@@ -121,8 +107,11 @@ def iter_units(
     clips: range | None = None,
     conceal: bool = False,
 ) -> Iterator[tuple[int, ClipSymbols | None]]:
-    """:func:`decode_units` one unit at a time, as ``(clip index, symbols or None)`` in clip
-    order: memory holds one GOP's symbols, whatever the stream's length."""
+    """The symbols of every clip in ``clips`` (default: all), as ``(clip index, symbols or None)``
+    in clip order, entropy-decoding only the units that hold them, one at a time: memory holds one
+    GOP's symbols, whatever the stream's length. With ``conceal``, a damaged unit (or one whose
+    payload does not decode) gives ``None`` for its clips; otherwise it raises
+    :class:`CorruptPacketError`."""
     header = parsed.header
     wanted = clips if clips is not None else range(header.clip_count)
     for unit in parsed.units:

@@ -136,10 +136,12 @@ def info_lines(details: dict, costs: list[dict] | None) -> list[str]:
     """The human-readable ``info``: header, one line per GOP, and where the bytes go."""
     d = details
     total = d["file_bytes"]
-    keyframe = bool(costs) and "picture_bytes" in costs[0]
-    coding = "key pictures and flow" if keyframe else f"{d['motion_coding']} motion"
     if costs is None:
         coding = "its model is not at hand"
+    elif costs and "picture_bytes" in costs[0]:
+        coding = "key pictures and flow"
+    else:
+        coding = f"{d['motion_coding']} motion"
     lines = [
         f"version {d['version']}, model id {d['model_id']} (weights {d['weights_hash_prefix']}), {coding}",
         f"{d['source_width_px']}x{d['source_height_px']} at {d['fps']} fps, {human_count(d['frame_count'], 'frame')} "

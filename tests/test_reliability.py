@@ -84,7 +84,7 @@ def test_pad_unfit_holds_no_square_of_the_long_side():
     rng = torch.Generator().manual_seed(0)
     x = torch.rand(2, 3, 32, 32, generator=rng) * 2 - 1
     u = fit.to_uint8(x).permute(0, 3, 1, 2)
-    whole = fit._resize(u, 64, 64)[..., 14:50, :]  # the letterboxed square, cropped at once
+    whole = fit.resize(u, 64, 64)[..., 14:50, :]  # the letterboxed square, cropped at once
     assert (fit._unpad(u, 64, 36).int() - whole.int()).abs().max() <= 1
 
 

@@ -24,6 +24,7 @@ from .header import (
     GopUnit,
     ParsedStream,
     SequenceHeader,
+    max_gop_clips,
 )
 from .varint import Reader, encode_varint
 
@@ -151,7 +152,7 @@ def _read_header(data: bytes) -> tuple[SequenceHeader, int, int]:
         raise InvalidHeaderError(f"frame count {frame_count} is above {MAX_FRAMES}")
     gop_count = r.exp_golomb("GOP count", 0, clip_count - 1) + 1
     end = r.end_of_header()
-    longest = SequenceHeader(model_id, weights_hash, width, height, fps, frame_count, clip_len).max_gop_clips
+    longest = max_gop_clips(fps, clip_len)
     if gop_count * longest < clip_count:
         raise InvalidHeaderError(
             f"{gop_count} GOPs cannot hold {clip_count} clips: "

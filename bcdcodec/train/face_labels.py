@@ -72,7 +72,8 @@ class FaceMeshTeacher:
     def label(self, frames, width: int, height: int) -> FaceLabels:
         """Mesh every frame of an iterable of ``[H, W, 3]`` uint8 RGB frames."""
         import torch
-        import torch.nn.functional as F
+
+        from ..video.fit import resize
 
         scale = min(1.0, LABEL_SIDE / max(width, height))
         small = (max(1, round(height * scale)), max(1, round(width * scale)))
@@ -80,9 +81,7 @@ class FaceMeshTeacher:
         with self._module.FaceMesh(static_image_mode=False, max_num_faces=1, refine_landmarks=True) as mesh:
             for frame in frames:
                 if scale < 1.0:
-                    x = torch.from_numpy(frame).permute(2, 0, 1)[None].float()
-                    x = F.interpolate(x, size=small, mode="bilinear", antialias=True, align_corners=False)
-                    frame = x[0].permute(1, 2, 0).round().clamp(0, 255).to(torch.uint8).numpy()
+                    frame = resize(torch.from_numpy(frame).permute(2, 0, 1)[None], *small)[0].permute(1, 2, 0).numpy()
                 faces = mesh.process(np.ascontiguousarray(frame)).multi_face_landmarks
                 if faces:
                     points.append(np.array([(p.x, p.y) for p in faces[0].landmark[:478]], np.float32))

@@ -15,7 +15,7 @@ The policy is recorded in the stream header.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import torch
@@ -25,7 +25,9 @@ from ..errors import InvalidArgumentError
 from ..settings import FIT_POLICIES
 
 
-def _resize(x: torch.Tensor, h: int, w: int) -> torch.Tensor:
+def resize(x: torch.Tensor, h: int, w: int) -> torch.Tensor:
+    """``[..., C, H, W]`` (float, or uint8 channels-last) -> ``[..., C, h, w]``: bilinear, antialiased
+    when shrinking."""
     if x.shape[-2:] == (h, w):
         return x
     shrinking = h < x.shape[-2] or w < x.shape[-1]
@@ -61,7 +63,7 @@ def fit_frames(frames_u8: torch.Tensor, size: int, policy: str = "stretch") -> t
         side = max(h, w)
         top, left = (side - h) // 2, (side - w) // 2
         x = F.pad(x, (left, side - w - left, top, side - h - top), value=-1.0)
-    return _resize(x, size, size)
+    return resize(x, size, size)
 
 
 def unfit_frames(frames: torch.Tensor, width: int, height: int, policy: str = "stretch") -> torch.Tensor:
@@ -72,12 +74,12 @@ def unfit_frames(frames: torch.Tensor, width: int, height: int, policy: str = "s
     frame larger than the output's side squared (``pad`` resizes rows and columns apart)."""
     x = to_uint8(frames).permute(0, 3, 1, 2)  # [T, 3, S, S] uint8, channels-last in memory
     if policy == "stretch":
-        x = _resize(x, height, width)
+        x = resize(x, height, width)
     elif policy == "fill":
         x = _fill(x, width, height)
     elif policy == "crop":
         side = min(width, height)
-        x = _resize(x, side, side)
+        x = resize(x, side, side)
     else:
         x = _unpad(x, width, height)
     return x.permute(0, 2, 3, 1).contiguous()
@@ -106,14 +108,28 @@ def iter_repeat(frame: np.ndarray, count: int) -> Iterator[np.ndarray]:
         yield np.repeat(frame[None], min(step, count - start), axis=0)
 
 
+def iter_output(
+    clips: Iterable[tuple[int, torch.Tensor | None]], width: int, height: int, policy: str, shape: tuple[int, ...]
+) -> Iterator[np.ndarray]:
+    """Decoded clips ``(frame count, frames [t, 3, S, S] float in [-1, 1], or None when lost)`` ->
+    output chunks ``[t', H', W', 3]`` uint8 (:func:`iter_unfit`). A lost clip repeats the last
+    frame before it, mid-grey at the start; ``shape`` is the output frame's ``(H', W', 3)``."""
+    previous = np.full(shape, 128, np.uint8)
+    for count, frames in clips:
+        chunks = iter_repeat(previous, count) if frames is None else iter_unfit(frames, width, height, policy)
+        for out in chunks:
+            previous = out[-1]
+            yield out
+
+
 def _unpad(x: torch.Tensor, width: int, height: int) -> torch.Tensor:
     """Decoded letterboxed squares ``[T, 3, S, S]`` uint8 -> ``[T, 3, height, width]`` uint8: the
     square at side max(W, H) without its bars. Rows and columns are resized one after the other
     and cropped in between, so a 16384 x 1 output never holds a 16384 x 16384 frame."""
     side = max(width, height)
     top, left = (side - height) // 2, (side - width) // 2
-    x = _resize(x, side, x.shape[-1])[..., top : top + height, :]
-    return _resize(x.contiguous(memory_format=torch.channels_last), height, side)[..., left : left + width]
+    x = resize(x, side, x.shape[-1])[..., top : top + height, :]
+    return resize(x.contiguous(memory_format=torch.channels_last), height, side)[..., left : left + width]
 
 
 FILL_BLUR = 16  # the fill around a ``fill`` square is the frame seen at 1/16 of its size
@@ -123,11 +139,11 @@ def _fill(x: torch.Tensor, width: int, height: int) -> torch.Tensor:
     """Decoded squares ``[T, 3, S, S]`` uint8 -> ``[T, 3, height, width]`` uint8: the square at
     side min(W, H) in the middle, the sides a blurred stretch of it."""
     side = min(width, height)
-    square = _resize(x, side, side)
+    square = resize(x, side, side)
     if (width, height) == (side, side):
         return square
-    small = _resize(x.float(), max(1, height // FILL_BLUR), max(1, width // FILL_BLUR))
-    out = _resize(small, height, width).round().clamp(0, 255).to(torch.uint8)
+    small = resize(x.float(), max(1, height // FILL_BLUR), max(1, width // FILL_BLUR))
+    out = resize(small, height, width).round().clamp(0, 255).to(torch.uint8)
     top, left = (height - side) // 2, (width - side) // 2
     out[..., top : top + side, left : left + side] = square
     return out
