@@ -143,7 +143,8 @@ def _fill(x: torch.Tensor, width: int, height: int) -> torch.Tensor:
     if (width, height) == (side, side):
         return square
     small = resize(x.float(), max(1, height // FILL_BLUR), max(1, width // FILL_BLUR))
-    out = resize(small, height, width).round().clamp(0, 255).to(torch.uint8)
+    small = small.round().clamp(0, 255).to(torch.uint8).contiguous(memory_format=torch.channels_last)
+    out = resize(small, height, width)  # in uint8: an 8K float frame would take 400 MB
     top, left = (height - side) // 2, (width - side) // 2
     out[..., top : top + side, left : left + side] = square
     return out

@@ -13,6 +13,10 @@ from .reader import Video
 
 MP4_CRF = 12  # visually lossless H.264
 MP4_PRESET = "veryfast"  # 2x the speed of "medium" at 720p; the files are larger
+# above this many pixels a frame, x264 keeps no frames in flight (no lookahead, no B-frames, threads
+# over slices), which keeps an 8K decode within 2 GB (docs/usage.md has the figures)
+LARGE_FRAME_PIXELS = 3840 * 2160
+LARGE_FRAME_X264 = "rc-lookahead=0:sync-lookahead=0:bframes=0:sliced-threads=1"
 
 
 def output_kind(path: str | Path) -> str:
@@ -78,6 +82,8 @@ class VideoWriter:
                 even = width % 2 == 0 and height % 2 == 0
                 codec, pix_fmt = "libx264", "yuv420p" if even else "yuv444p"
                 options = {"crf": str(MP4_CRF), "preset": MP4_PRESET}
+                if width * height > LARGE_FRAME_PIXELS:
+                    options["x264-params"] = LARGE_FRAME_X264
             self._stream = self._container.add_stream(codec, rate=self.fps, options=options)
             self._stream.width, self._stream.height, self._stream.pix_fmt = width, height, pix_fmt
         except (av.FFmpegError, OSError) as exc:
